@@ -1,0 +1,86 @@
+#pragma once
+// The configuration file (TOML, design §9). Key names are a contract with
+// operators; every key has a default and a line in docs/configuration.md.
+// Errors name file:line:column. Unknown keys are refused, so a typo never
+// silently falls back to a default.
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace tenantsync {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/tenantsync/tenantsync.toml";
+
+enum class ConflictStrategy { kNewestWins, kSourceWins, kTargetWins, kMerge, kManual };
+enum class CheckpointMode { kNone, kPassive };
+
+struct NodeConfig {
+  std::string cluster;  // required by the tools that act for a cluster
+  std::string name;     // default: the hostname
+  std::string state_dir = "/var/lib/tenantsync";
+};
+
+struct PostgresConfig {
+  std::string conninfo;        // the cluster's login role; "" = libpq defaults (PG* variables)
+  std::string admin_conninfo;  // sync-schema only; "" = libpq defaults
+  // A file holding only the password; relative paths resolve against
+  // $CREDENTIALS_DIRECTORY (systemd LoadCredential=) when that is set.
+  std::string password_file;
+  std::string admin_password_file;
+  int connect_timeout_seconds = 10;
+  int statement_timeout_seconds = 60;
+  int lock_timeout_seconds = 10;
+};
+
+struct LeaseConfig {
+  int ttl_seconds = 15;
+};
+
+struct SyncConfig {
+  int batch_rows = 5000;
+  CheckpointMode checkpoint = CheckpointMode::kNone;
+  double max_delete_share = 0.5;
+  std::chrono::seconds reconcile_every{3600};
+  int busy_timeout_ms = 5000;
+};
+
+struct TableConfig {
+  ConflictStrategy conflict = ConflictStrategy::kNewestWins;
+};
+
+struct StatusConfig {
+  std::string listen = "127.0.0.1:9443";
+  std::string token_file = "/etc/tenantsync/status.token";
+};
+
+struct Config {
+  std::string source_path;  // the file it was read from; "" when defaults only
+  NodeConfig node;
+  PostgresConfig postgres;
+  LeaseConfig lease;
+  SyncConfig sync;
+  std::map<std::string, TableConfig> tables;  // "*" holds the defaults
+  StatusConfig status;
+
+  // The table's settings: its own section, else "*", else built-in defaults.
+  const TableConfig& ForTable(const std::string& table) const;
+  // node.cluster, or a ConfigError that says where to set it.
+  const std::string& RequireCluster() const;
+};
+
+// Parses TOML text. `origin` names the text in error messages.
+// Throws ConfigError (exit 78) on any syntax, type, range or unknown-key error.
+Config ParseConfig(std::string_view toml_text, const std::string& origin);
+
+// Reads and parses a file. A missing file is a ConfigError, except that the
+// default path may be absent (then built-in defaults apply).
+Config LoadConfig(const std::string& path, bool path_was_given);
+
+// Parses durations such as "90s", "15m", "1h", "2d"; throws ConfigError.
+std::chrono::seconds ParseDuration(std::string_view text, const std::string& where);
+
+std::string_view ToString(ConflictStrategy strategy);
+std::string_view ToString(CheckpointMode mode);
+
+}  // namespace tenantsync

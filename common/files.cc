@@ -1,0 +1,74 @@
+#include "common/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "common/error.h"
+
+namespace tenantsync {
+namespace {
+
+[[noreturn]] void Fail(std::string_view what, const std::string& path) {
+  throw IoError(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
+}
+
+void FsyncDirectoryOf(const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  int fd = open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;  // best effort: the rename itself already happened
+  fsync(fd);
+  close(fd);
+}
+
+}  // namespace
+
+std::string WriteTempBeside(const std::string& path, std::string_view content, mode_t mode) {
+  std::string temp = path + ".tmp-XXXXXX";
+  int fd = mkstemp(temp.data());
+  if (fd < 0) Fail("cannot create", temp);
+  if (fchmod(fd, mode) != 0) {
+    close(fd);
+    unlink(temp.c_str());
+    Fail("cannot chmod", temp);
+  }
+  size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int saved = errno;
+      close(fd);
+      unlink(temp.c_str());
+      errno = saved;
+      Fail("cannot write", temp);
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    unlink(temp.c_str());
+    Fail("cannot flush", temp);
+  }
+  return temp;
+}
+
+void CommitFile(const std::string& temp_path, const std::string& path) {
+  if (rename(temp_path.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    unlink(temp_path.c_str());
+    errno = saved;
+    Fail("cannot rename into", path);
+  }
+  FsyncDirectoryOf(path);
+}
+
+void WriteFileAtomic(const std::string& path, std::string_view content, mode_t mode) {
+  CommitFile(WriteTempBeside(path, content, mode), path);
+}
+
+}  // namespace tenantsync

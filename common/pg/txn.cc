@@ -1,0 +1,37 @@
+#include "common/pg/txn.h"
+
+#include <string>
+
+namespace tenantsync {
+
+PgTxn::PgTxn(PgConn& conn, const PgTxnOptions& options) : conn_(conn) {
+  conn_.Exec(options.read_only ? "BEGIN READ ONLY" : "BEGIN");
+  // A zero keeps what the role has (ALTER ROLE ... SET), so only positive
+  // values are sent; NULL makes set_config a no-op read of the setting.
+  auto ms = [](int seconds) -> PgParam {
+    if (seconds <= 0) return std::nullopt;
+    return std::to_string(static_cast<long>(seconds) * 1000);
+  };
+  conn_.Exec(
+      "SELECT set_config('statement_timeout', coalesce($1, current_setting('statement_timeout')), true),"
+      " set_config('lock_timeout', coalesce($2, current_setting('lock_timeout')), true),"
+      " set_config('idle_in_transaction_session_timeout',"
+      "            coalesce($3, current_setting('idle_in_transaction_session_timeout')), true)",
+      {ms(options.statement_timeout_seconds), ms(options.lock_timeout_seconds),
+       ms(options.idle_in_transaction_timeout_seconds)});
+}
+
+PgTxn::~PgTxn() noexcept {
+  if (!open_) return;
+  try {
+    PQclear(PQexec(conn_.raw(), "ROLLBACK"));
+  } catch (...) {
+  }
+}
+
+void PgTxn::Commit() {
+  open_ = false;
+  conn_.Exec("COMMIT");
+}
+
+}  // namespace tenantsync

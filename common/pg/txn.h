@@ -1,0 +1,36 @@
+#pragma once
+// A transaction that rolls back unless committed. The destructor is noexcept
+// and swallows errors (libpqxx, SQLiteCpp): a failed rollback means the
+// connection is gone, and the server rolls back by itself then.
+
+#include <string_view>
+
+#include "common/pg/conn.h"
+
+namespace tenantsync {
+
+struct PgTxnOptions {
+  int statement_timeout_seconds = 0;  // 0 = leave as is
+  int lock_timeout_seconds = 0;
+  int idle_in_transaction_timeout_seconds = 0;
+  bool read_only = false;
+};
+
+class PgTxn {
+ public:
+  // BEGIN, then the timeouts as transaction-local settings (set_config(..., true)),
+  // which a transaction-mode pooler cannot leak to another client.
+  explicit PgTxn(PgConn& conn, const PgTxnOptions& options = {});
+  ~PgTxn() noexcept;
+  PgTxn(const PgTxn&) = delete;
+  PgTxn& operator=(const PgTxn&) = delete;
+
+  PgConn& conn() { return conn_; }
+  void Commit();
+
+ private:
+  PgConn& conn_;
+  bool open_ = true;
+};
+
+}  // namespace tenantsync

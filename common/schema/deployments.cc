@@ -1,0 +1,140 @@
+#include "common/schema/deployments.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <regex>
+#include <set>
+
+#include "common/log.h"
+#include "common/pg/txn.h"
+#include "common/schema/clusters.h"
+
+namespace tenantsync {
+namespace {
+
+void ValidateOptions(const DeploymentAddOptions& o) {
+  static const std::regex kName("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$");
+  if (!std::regex_match(o.name, kName)) {
+    throw UsageError(fmt::format("invalid deployment name '{}'", o.name),
+                     "use 1-63 characters: letters, digits, '_', '.', '-', starting with a letter or digit");
+  }
+  ValidateClusterName(o.cluster);
+  if (o.sqlite_path.empty() || o.sqlite_path[0] != '/') {
+    throw UsageError(fmt::format("--sqlite must be an absolute path, got '{}'", o.sqlite_path));
+  }
+  if (o.sqlite_path.find('\0') != std::string::npos) throw UsageError("--sqlite contains a NUL byte");
+  const std::string& s = o.target_schema;
+  static const std::set<std::string> kReserved{"public", "sync_metadata", "information_schema"};
+  if (s.empty() || s.size() > 63 || kReserved.count(s) || s.rfind("pg_", 0) == 0) {
+    throw UsageError(fmt::format("'{}' cannot be a target schema", s),
+                     "pick a dedicated schema name of 1-63 bytes, not public, sync_metadata or pg_*");
+  }
+}
+
+}  // namespace
+
+std::string DefaultTargetSchema(const std::string& name) {
+  std::string out = "client_";
+  for (char c : name) {
+    unsigned char u = static_cast<unsigned char>(c);
+    out += std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '_';
+  }
+  return out.substr(0, 63);
+}
+
+long AddDeployment(PgConn& admin, const DeploymentAddOptions& given, Plan* plan_out) {
+  DeploymentAddOptions o = given;
+  if (o.target_schema.empty()) o.target_schema = DefaultTargetSchema(o.name);
+  ValidateOptions(o);
+  RequireMetadataSchema(admin);
+
+  if (admin.Exec("SELECT 1 FROM sync_metadata.clusters WHERE cluster_name = $1", {o.cluster}).rows() == 0) {
+    throw Error(ExitCode::kDataErr, fmt::format("unknown cluster '{}'", o.cluster),
+                fmt::format("create it first: sync-schema cluster add {} --password-file FILE", o.cluster));
+  }
+  PgResult existing = admin.Exec(
+      "SELECT deployment_id, cluster_name, sqlite_path, target_schema, enabled"
+      " FROM sync_metadata.client_deployments WHERE name = $1",
+      {o.name});
+  long id = 0;
+  Plan plan;
+  if (existing.rows() == 1) {
+    bool same = existing.Get(0, 1) == o.cluster && existing.Get(0, 2) == o.sqlite_path &&
+                existing.Get(0, 3) == o.target_schema;
+    if (!same) {
+      throw Error(ExitCode::kDataErr,
+                  fmt::format("deployment '{}' exists with other settings (cluster {}, sqlite {}, schema {})", o.name,
+                              existing.Get(0, 1), existing.Get(0, 2), existing.Get(0, 3)),
+                  "remove it first, or choose another name");
+    }
+    id = std::stol(std::string(existing.Get(0, 0)));
+    if (existing.Get(0, 4) != "t") {
+      plan.Add(fmt::format("re-enable deployment {}", o.name),
+               "UPDATE sync_metadata.client_deployments SET enabled = true WHERE name = $1", {o.name});
+    }
+  } else {
+    plan.Add(fmt::format("register deployment {} for cluster {} (source {})", o.name, o.cluster, o.sqlite_path),
+             "INSERT INTO sync_metadata.client_deployments (name, cluster_name, sqlite_path, target_schema)"
+             " VALUES ($1, $2, $3, $4)",
+             {o.name, o.cluster, o.sqlite_path, o.target_schema});
+  }
+  plan.Add(fmt::format("create schema {} if it does not exist", o.target_schema),
+           fmt::format("CREATE SCHEMA IF NOT EXISTS {}", admin.QuoteIdentifier(o.target_schema)));
+  plan.Add(fmt::format("grant schema {} to {} alone: tables now and later; no TRUNCATE, CREATE or ALTER",
+                       o.target_schema, RoleForCluster(o.cluster)),
+           "SELECT sync_metadata.grant_client_access($1, $2)", {o.cluster, o.target_schema});
+  if (plan_out != nullptr) *plan_out = plan;
+  if (o.dry_run) return id;
+
+  PgTxn txn(admin);
+  plan.Execute(admin);
+  id = std::stol(std::string(
+      admin.ExecOneRow("SELECT deployment_id FROM sync_metadata.client_deployments WHERE name = $1", {o.name})
+          .Get(0, 0)));
+  txn.Commit();
+  Log(LogLevel::kInfo, "deployment {} registered: cluster={} schema={}", o.name, o.cluster, o.target_schema);
+  return id;
+}
+
+void RemoveDeployment(PgConn& admin, const std::string& name, bool dry_run, Plan* plan_out) {
+  RequireMetadataSchema(admin);
+  PgResult row = admin.Exec(
+      "SELECT cluster_name, target_schema FROM sync_metadata.client_deployments WHERE name = $1 AND enabled",
+      {name});
+  if (row.rows() == 0) {
+    throw Error(ExitCode::kNo, fmt::format("no enabled deployment named '{}'", name),
+                "see `sync-schema deployment list --all`");
+  }
+  std::string cluster(row.Get(0, 0)), schema(row.Get(0, 1));
+  Plan plan;
+  plan.Add(fmt::format("disable deployment {} (history and target data stay)", name),
+           "UPDATE sync_metadata.client_deployments SET enabled = false WHERE name = $1", {name});
+  plan.Add(fmt::format("revoke {}'s access to schema {}", RoleForCluster(cluster), schema),
+           "SELECT sync_metadata.revoke_client_access($1, $2)", {cluster, schema});
+  if (plan_out != nullptr) *plan_out = plan;
+  if (dry_run) return;
+  PgTxn txn(admin);
+  plan.Execute(admin);
+  txn.Commit();
+  Log(LogLevel::kInfo, "deployment {} removed; schema {} and its data are kept", name, schema);
+}
+
+std::vector<DeploymentInfo> ListDeployments(PgConn& conn, const std::string& cluster_filter, bool include_disabled) {
+  RequireMetadataSchema(conn);
+  PgResult rows = conn.Exec(
+      "SELECT deployment_id, name, cluster_name, sqlite_path, target_schema, enabled, created_at::text"
+      " FROM sync_metadata.client_deployments"
+      " WHERE ($1::text IS NULL OR cluster_name = $1) AND (enabled OR $2::boolean)"
+      " ORDER BY cluster_name, name",
+      {cluster_filter.empty() ? PgParam() : PgParam(cluster_filter), include_disabled ? "true" : "false"});
+  std::vector<DeploymentInfo> out;
+  for (int i = 0; i < rows.rows(); ++i) {
+    out.push_back({std::stol(std::string(rows.Get(i, 0))), std::string(rows.Get(i, 1)), std::string(rows.Get(i, 2)),
+                   std::string(rows.Get(i, 3)), std::string(rows.Get(i, 4)), rows.Get(i, 5) == "t",
+                   std::string(rows.Get(i, 6))});
+  }
+  return out;
+}
+
+}  // namespace tenantsync

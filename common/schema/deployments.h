@@ -1,0 +1,46 @@
+#pragma once
+// Deployments (tenants): one SQLite source and one PostgreSQL target schema,
+// registered for one cluster. Registering creates the schema when missing and
+// grants it to that cluster's role alone.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/pg/conn.h"
+#include "common/schema/plan.h"
+
+namespace tenantsync {
+
+struct DeploymentAddOptions {
+  std::string name;
+  std::string cluster;
+  std::string sqlite_path;    // absolute
+  std::string target_schema;  // default: DefaultTargetSchema(name)
+  bool dry_run = false;
+};
+
+struct DeploymentInfo {
+  long id = 0;
+  std::string name;
+  std::string cluster;
+  std::string sqlite_path;
+  std::string target_schema;
+  bool enabled = true;
+  std::string created_at;
+};
+
+// "client_" + the name lowercased, with characters outside [a-z0-9_] as '_'.
+std::string DefaultTargetSchema(const std::string& name);
+
+// Registers (or re-enables an identical, removed) deployment. Returns its id
+// (0 on a dry run of a new one).
+long AddDeployment(PgConn& admin, const DeploymentAddOptions& options, Plan* plan_out);
+
+// Unregisters: disables it and revokes the cluster's access to its schema.
+// The target data and the history (jobs, conflicts) stay.
+void RemoveDeployment(PgConn& admin, const std::string& name, bool dry_run, Plan* plan_out);
+
+std::vector<DeploymentInfo> ListDeployments(PgConn& conn, const std::string& cluster_filter, bool include_disabled);
+
+}  // namespace tenantsync

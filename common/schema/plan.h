@@ -1,0 +1,32 @@
+#pragma once
+// A list of SQL steps that is either printed (--dry-run) or executed in one
+// transaction, so a dry run shows exactly what a real run would do.
+
+#include <string>
+#include <vector>
+
+#include "common/pg/conn.h"
+
+namespace tenantsync {
+
+struct PlanStep {
+  std::string description;        // shown to the operator
+  std::string sql;                // executed
+  std::vector<PgParam> params;
+};
+
+class Plan {
+ public:
+  void Add(std::string description, std::string sql, std::vector<PgParam> params = {}) {
+    steps_.push_back({std::move(description), std::move(sql), std::move(params)});
+  }
+  const std::vector<PlanStep>& steps() const { return steps_; }
+  bool empty() const { return steps_.empty(); }
+  // Runs every step on `conn` (the caller owns the transaction).
+  void Execute(PgConn& conn) const;
+
+ private:
+  std::vector<PlanStep> steps_;
+};
+
+}  // namespace tenantsync

@@ -1,0 +1,50 @@
+#include "common/tool.h"
+
+#include "common/error.h"
+#include "common/log.h"
+
+namespace tenantsync {
+
+void AddCommonFlags(CLI::App& app, CommonFlags& flags) {
+  app.add_option("-c,--config", flags.config_path, "Configuration file (TOML)")
+      ->default_str(kDefaultConfigPath);
+  app.add_option("--log-level", flags.log_level, "error, warning, notice, info or debug")->default_str("info");
+}
+
+void AddJsonFlag(CLI::App& app, CommonFlags& flags) {
+  app.add_flag("--json", flags.json, "Print results as JSON on stdout");
+}
+
+ExitCode ReportError(const std::exception& error) {
+  if (const auto* e = dynamic_cast<const Error*>(&error)) {
+    LogLine(LogLevel::kError, e->what());
+    if (!e->hint().empty()) LogLine(LogLevel::kError, "hint: " + e->hint());
+    return e->code();
+  }
+  LogLine(LogLevel::kError, std::string("internal error: ") + error.what());
+  return ExitCode::kSoftware;
+}
+
+int RunTool(CLI::App& app, int argc, char** argv, CommonFlags& flags, const ToolBody& body) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int cli_code = app.exit(e);  // prints help or the usage error
+    if (cli_code == 0) return 0;
+    return flags.exec_condition ? ToInt(ExitCode::kConditionFailed) : ToInt(ExitCode::kUsage);
+  }
+
+  ExitCode code = ExitCode::kSoftware;
+  try {
+    InitLog(app.get_name(), ParseLogLevel(flags.log_level));
+    bool given = app.get_option("--config")->count() > 0;
+    Config config = LoadConfig(flags.config_path, given);
+    code = body(config);
+  } catch (const std::exception& e) {
+    code = ReportError(e);
+  }
+  if (flags.exec_condition && ToInt(code) >= ToInt(ExitCode::kUsage)) return ToInt(ExitCode::kConditionFailed);
+  return ToInt(code);
+}
+
+}  // namespace tenantsync

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tenantsync needs to build, test and run.
+# Only packages that are missing are installed; through sudo when not root.
+# Usage: scripts/install-deps.sh [--quiet]
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libcli11-dev libpq-dev libsqlite3-dev libpoco-dev libfmt-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql-15 postgresql-client-15 sqlite3 python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  sudo_cmd=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo_cmd=(sudo)
+else
+  echo "install-deps: missing packages (${missing[*]}) and not root, no sudo" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

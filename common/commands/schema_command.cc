@@ -9,19 +9,17 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/pg/conn.h"
+#include "common/pg/connect_spec.h"
 #include "common/schema/clusters.h"
 #include "common/schema/deployments.h"
 #include "common/schema/migrator.h"
+#include "common/schema/privilege_check.h"
 
 namespace tenantsync {
 namespace {
 
 using Command = SchemaOptions::Command;
 
-PgConn ConnectAdmin(const Config& config) {
-  return PgConn::Connect({config.postgres.admin_conninfo, config.postgres.admin_password_file,
-                          "tenantsync/sync-schema", config.postgres.connect_timeout_seconds});
-}
 
 void PrintPlan(const Plan& plan, bool dry_run) {
   for (const PlanStep& step : plan.steps()) {
@@ -135,10 +133,34 @@ ExitCode DeploymentList(PgConn& admin, const SchemaOptions& o) {
   return ExitCode::kOk;
 }
 
+// Connects as the node would and runs the privilege self-check every sync
+// tool runs at start, so an operator can vet a role before the timers do.
+ExitCode CheckRole(const Config& config, const SchemaOptions& o) {
+  const std::string& cluster = config.RequireCluster();
+  PgConn conn = PgConn::Connect(NodeConnectSpec(config, "sync-schema"));
+  std::vector<std::string> problems = FindPrivilegeProblems(conn, cluster);
+  std::string role(conn.ExecOneRow("SELECT session_user").Get(0, 0));
+  if (o.json) {
+    JsonWriter w;
+    w.BeginObject().Key("role").String(role).Key("cluster").String(cluster).Key("ok").Bool(problems.empty());
+    w.Key("problems").BeginArray();
+    for (const std::string& p : problems) w.String(p);
+    w.EndArray().EndObject();
+    fmt::print("{}\n", w.str());
+  } else if (problems.empty()) {
+    fmt::print("role {} is fit to sync cluster {}: no superuser, no RLS bypass, no ownership, no DELETE or "
+               "TRUNCATE on metadata\n",
+               role, cluster);
+  }
+  if (!problems.empty()) CheckSyncRolePrivileges(conn, cluster);  // throws 77 with the full list
+  return ExitCode::kOk;
+}
+
 }  // namespace
 
 ExitCode RunSchema(const Config& config, const SchemaOptions& o) {
-  PgConn admin = ConnectAdmin(config);
+  if (o.command == Command::kCheckRole) return CheckRole(config, o);
+  PgConn admin = PgConn::Connect(AdminConnectSpec(config, "sync-schema"));
   Plan plan;
   switch (o.command) {
     case Command::kApply: return Apply(admin, o);
@@ -171,6 +193,7 @@ ExitCode RunSchema(const Config& config, const SchemaOptions& o) {
       RemoveDeployment(admin, o.name, o.dry_run, &plan);
       PrintPlan(plan, o.dry_run);
       return ExitCode::kOk;
+    case Command::kCheckRole: break;  // handled above, without the admin connection
   }
   return ExitCode::kSoftware;
 }

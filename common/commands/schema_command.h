@@ -1,6 +1,7 @@
 #pragma once
 // sync-schema: applies migrations; manages cluster roles and deployments.
-// Everything here uses the admin connection ([postgres] admin_conninfo).
+// Everything here uses the admin connection ([postgres] admin_conninfo),
+// except check-role, which connects as the node does ([postgres] conninfo).
 
 #include <string>
 
@@ -12,7 +13,7 @@ namespace tenantsync {
 struct SchemaOptions {
   enum class Command {
     kApply, kStatus, kClusterAdd, kClusterList, kRotatePassword,
-    kDeploymentAdd, kDeploymentList, kDeploymentRemove,
+    kDeploymentAdd, kDeploymentList, kDeploymentRemove, kCheckRole,
   };
   Command command = Command::kApply;
   bool dry_run = false;

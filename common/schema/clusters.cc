@@ -37,7 +37,10 @@ void ValidateClusterName(const std::string& cluster) {
 std::string RoleForCluster(const std::string& cluster) { return "tenantsync_" + cluster; }
 
 void RequireMetadataSchema(PgConn& conn) {
-  if (conn.ExecOneRow("SELECT to_regclass('sync_metadata.clusters') IS NOT NULL").Get(0, 0) != "t") {
+  // pg_class rather than to_regclass(): the latter needs USAGE on the schema.
+  if (conn.ExecOneRow("SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                      " WHERE n.nspname = 'sync_metadata' AND c.relname = 'clusters')")
+          .Get(0, 0) != "t") {
     throw ConfigError("the tenantsync metadata schema is not installed in this database",
                       "run `sync-schema apply` first");
   }

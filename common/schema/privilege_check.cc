@@ -7,7 +7,16 @@
 namespace tenantsync {
 
 std::vector<std::string> FindPrivilegeProblems(PgConn& conn, const std::string& expected_cluster) {
-  RequireMetadataSchema(conn);
+  // Without USAGE on the schema every later lookup fails with a bare
+  // "permission denied": say what is wrong instead.
+  PgResult schema = conn.ExecOneRow(
+      "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'sync_metadata'),"
+      "       has_schema_privilege('sync_metadata', 'USAGE'), session_user");
+  if (schema.Get(0, 0) != "t") RequireMetadataSchema(conn);
+  if (schema.Get(0, 1) != "t") {
+    return {fmt::format("role {} has no access to schema sync_metadata (it is not a member of sync_service)",
+                        schema.Get(0, 2))};
+  }
   PgResult r = conn.ExecOneRow(R"sql(
     WITH meta AS (
       SELECT c.oid, c.relname, c.relowner FROM pg_class c

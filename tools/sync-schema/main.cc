@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   sync-schema deployment add acme --cluster host-a --sqlite /srv/acme/data/webui.db
   sync-schema deployment list --cluster host-a
   sync-schema deployment remove acme
+  sync-schema check-role --json            # as the node connects: is its role fit?
 
 Connects with [postgres] admin_conninfo ("" = PG* variables). Exit codes: 0 ok,
 1 status: migrations pending, 64 usage, 65 refused input, 69 PostgreSQL
@@ -72,6 +73,11 @@ unreachable, 77 permission, 78 configuration.)");
   dep_remove->add_option("NAME", o.name, "Deployment name")->required();
   dep_remove->add_flag("--dry-run", o.dry_run, "Print the plan; write nothing");
   dep_remove->callback([&] { o.command = Command::kDeploymentRemove; });
+
+  auto* check = app.add_subcommand("check-role",
+                                   "Connect as the node does ([postgres] conninfo) and vet its role; exit 77 if unfit");
+  check->add_flag("--json", o.json, "Print as JSON");
+  check->callback([&] { o.command = Command::kCheckRole; });
 
   return tenantsync::RunTool(app, argc, argv, flags,
                              [&](const tenantsync::Config& config) { return tenantsync::RunSchema(config, o); });

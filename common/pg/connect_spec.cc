@@ -1,0 +1,17 @@
+#include "common/pg/connect_spec.h"
+
+#include <fmt/format.h>
+
+namespace tenantsync {
+
+PgConnectSpec NodeConnectSpec(const Config& config, std::string_view tool) {
+  return {config.postgres.conninfo, config.postgres.password_file,
+          fmt::format("tenantsync/{}/{}", tool, config.node.name), config.postgres.connect_timeout_seconds};
+}
+
+PgConnectSpec AdminConnectSpec(const Config& config, std::string_view tool) {
+  return {config.postgres.admin_conninfo, config.postgres.admin_password_file, fmt::format("tenantsync/{}", tool),
+          config.postgres.connect_timeout_seconds};
+}
+
+}  // namespace tenantsync

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <libpq-fe.h>
 #include <toml++/toml.h>
 
 #include "common/error.h"
@@ -100,6 +101,31 @@ class SectionReader {
   std::string section_;
   std::set<std::string> known_;
 };
+
+// Secrets never live in the config file (design §9): a conninfo that carries
+// a password is refused. libpq's parse error is not echoed, since it can quote
+// pieces of the string.
+void RefuseInlinePassword(const toml::table& section, const char* key, const std::string& conninfo,
+                          const std::string& origin) {
+  if (conninfo.empty()) return;
+  std::string where = Where(origin, section.get(key)->source());
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (error != nullptr) PQfreemem(error);
+  if (options == nullptr) {
+    throw ConfigError(fmt::format("{}: [postgres] {} is not a valid libpq connection string or URI", where, key),
+                      "write key=value pairs (host=... dbname=...) or a postgresql:// URI");
+  }
+  bool has_password = false;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr && *o->val != '\0') has_password = true;
+  }
+  PQconninfoFree(options);
+  if (has_password) {
+    throw ConfigError(fmt::format("{}: [postgres] {} contains a password", where, key),
+                      "move it to a 0600 file named by password_file (or .pgpass, or a systemd credential)");
+  }
+}
 
 const toml::table& SectionOrEmpty(const toml::table& root, const char* name, const std::string& origin) {
   static const toml::table kEmpty;
@@ -203,6 +229,9 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
     r.Int("statement_timeout_seconds", config.postgres.statement_timeout_seconds, 1, 86400);
     r.Int("lock_timeout_seconds", config.postgres.lock_timeout_seconds, 1, 3600);
     r.RefuseUnknown();
+    const toml::table& section = SectionOrEmpty(root, "postgres", origin);
+    RefuseInlinePassword(section, "conninfo", config.postgres.conninfo, origin);
+    RefuseInlinePassword(section, "admin_conninfo", config.postgres.admin_conninfo, origin);
   }
   {
     SectionReader r(SectionOrEmpty(root, "lease", origin), origin, "lease");

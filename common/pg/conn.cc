@@ -94,7 +94,7 @@ PgConn PgConn::Connect(const PgConnectSpec& spec) {
                     "check the role, its password file and pg_hba.conf");
     }
     throw PgError(ExitCode::kUnavailable, "cannot connect to PostgreSQL: " + message, "08001",
-                  "check [postgres] conninfo (or PGHOST/PGPORT) and that the server is running");
+                  fmt::format("check {} (or PGHOST/PGPORT) and that the server is running", spec.config_key));
   }
   // Server NOTICEs ("already exists, skipping") are debug detail, not output.
   PQsetNoticeProcessor(

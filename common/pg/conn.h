@@ -56,6 +56,8 @@ struct PgConnectSpec {
   std::string password_file;     // "" = none (libpq's own .pgpass still applies)
   std::string application_name;  // shown in pg_stat_activity
   int connect_timeout_seconds = 10;
+  // The config key that names this server, for the hint when it is unreachable.
+  std::string config_key = "[postgres] conninfo";
 };
 
 class PgConn {

@@ -11,7 +11,7 @@ PgConnectSpec NodeConnectSpec(const Config& config, std::string_view tool) {
 
 PgConnectSpec AdminConnectSpec(const Config& config, std::string_view tool) {
   return {config.postgres.admin_conninfo, config.postgres.admin_password_file, fmt::format("tenantsync/{}", tool),
-          config.postgres.connect_timeout_seconds};
+          config.postgres.connect_timeout_seconds, "[postgres] admin_conninfo"};
 }
 
 }  // namespace tenantsync

@@ -81,7 +81,18 @@ TEST_F(SyncSchemaCliTest, UnreachablePostgresExits69) {
   ProcessResult r = Run({"--config", path, "apply"});
   EXPECT_EQ(r.exit_code, 69) << r.err;
   EXPECT_NE(r.err.find("cannot connect to PostgreSQL"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("hint:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("hint: check [postgres] admin_conninfo"), std::string::npos) << r.err;
+}
+
+TEST_F(SyncSchemaCliTest, PasswordInsideConninfoIsRefusedAndNotEchoed) {
+  std::string path = tmp_.File("inline.toml");
+  for (const char* conninfo : {"host=db password=Inline-Secret-42", "postgresql://u:Inline-Secret-42@db/x"}) {
+    WriteFile(path, fmt::format("[postgres]\nadmin_conninfo = \"{}\"\n", conninfo), 0644);
+    ProcessResult r = Run({"--config", path, "status"});
+    EXPECT_EQ(r.exit_code, 78) << conninfo;
+    EXPECT_NE(r.err.find("admin_conninfo contains a password"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("Inline-Secret-42"), std::string::npos) << r.err;
+  }
 }
 
 TEST_F(SyncSchemaCliTest, ApplyTwiceThenStatusIsCurrent) {

@@ -1,0 +1,40 @@
+# The front door. Every target installs what is missing (Debian packages,
+# through sudo when not root) and then wraps a CMake preset.
+#
+#   make run                 the main job on an embedded PostgreSQL (or CONFIG=FILE)
+#   make run SQLITE=/path/webui.db
+#   make test                ASan+UBSan build, unit and integration tests on a real PostgreSQL
+#   make install PREFIX=/usr/local
+
+JOBS ?= $(shell nproc)
+PREFIX ?= /usr/local
+export SQLITE CONFIG
+
+.PHONY: all deps build build-dev test run install clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+build-dev: deps
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+
+test: deps
+	cmake --preset ci >/dev/null
+	cmake --build --preset ci -j $(JOBS)
+	ctest --preset ci
+
+run: build
+	@scripts/run.sh
+
+install: build
+	cmake --install build/release --prefix $(PREFIX)
+
+clean:
+	rm -rf build

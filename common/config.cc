@@ -6,7 +6,9 @@
 #include <array>
 #include <charconv>
 #include <climits>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <libpq-fe.h>
@@ -52,16 +54,16 @@ class SectionReader {
     known_.insert(key);
     if (const toml::node* node = table_.get(key)) {
       if (!node->is_floating_point() && !node->is_integer()) Fail(*node, key, "a number");
-      double v = *node->value<double>();
-      if (!(v >= min && v <= max)) Fail(*node, key, fmt::format("a number from {} to {}", min, max));
-      out = v;
+      std::optional<double> v = node->value<double>();  // empty for an integer beyond 2^53
+      if (!v || !(*v >= min && *v <= max)) Fail(*node, key, fmt::format("a number from {} to {}", min, max));
+      out = *v;
     }
   }
 
   void Duration(const char* key, std::chrono::seconds& out) {
     std::string text;
     String(key, text);
-    if (!text.empty()) out = ParseDuration(text, Where(origin_, table_.get(key)->source()));
+    if (const toml::node* node = table_.get(key)) out = ParseDuration(text, Where(origin_, node->source()));
   }
 
   template <typename Enum, size_t N>
@@ -282,6 +284,11 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
 }
 
 Config LoadConfig(const std::string& path, bool path_was_given) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    throw ConfigError(fmt::format("cannot read config file {}: {}", path, std::strerror(EISDIR)),
+                      "pass --config FILE, or create " + std::string(kDefaultConfigPath));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (!path_was_given && access(path.c_str(), F_OK) != 0) {

@@ -50,8 +50,15 @@ std::string WriteTempBeside(const std::string& path, std::string_view content, m
     }
     written += static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0 || close(fd) != 0) {
+  int rc = fsync(fd);
+  int saved = errno;
+  if (close(fd) != 0 && rc == 0) {
+    rc = -1;
+    saved = errno;
+  }
+  if (rc != 0) {
     unlink(temp.c_str());
+    errno = saved;
     Fail("cannot flush", temp);
   }
   return temp;

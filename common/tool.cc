@@ -21,7 +21,9 @@ ExitCode ReportError(const std::exception& error) {
     if (!e->hint().empty()) LogLine(LogLevel::kError, "hint: " + e->hint());
     return e->code();
   }
-  LogLine(LogLevel::kError, std::string("internal error: ") + error.what());
+  std::string what = error.what();
+  while (!what.empty() && what.back() == '\n') what.pop_back();
+  LogLine(LogLevel::kError, "internal error: " + what);
   return ExitCode::kSoftware;
 }
 

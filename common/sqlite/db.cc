@@ -28,7 +28,8 @@ ExitCode ExitCodeForSqlite(int extended_code) {
 }
 
 std::string ReadOnlyUri(const std::string& path) {
-  std::string uri = "file:";
+  // "file:///abs" keeps a path that starts with "//" from being read as a host.
+  std::string uri = path.starts_with('/') ? "file://" : "file:";
   for (char ch : path) {
     unsigned char c = static_cast<unsigned char>(ch);
     if (c == '?' || c == '#' || c == '%' || c < 0x20 || c == 0x7f) {

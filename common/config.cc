@@ -152,6 +152,10 @@ constexpr std::array<std::pair<std::string_view, ConflictStrategy>, 5> kStrategi
     {"merge", ConflictStrategy::kMerge},
     {"manual", ConflictStrategy::kManual},
 }};
+constexpr std::array<std::pair<std::string_view, DeletePolicy>, 2> kDeletePolicies{{
+    {"propagate", DeletePolicy::kPropagate},
+    {"keep", DeletePolicy::kKeep},
+}};
 constexpr std::array<std::pair<std::string_view, CheckpointMode>, 2> kCheckpoints{{
     {"none", CheckpointMode::kNone},
     {"passive", CheckpointMode::kPassive},
@@ -162,6 +166,12 @@ constexpr std::array<std::pair<std::string_view, CheckpointMode>, 2> kCheckpoint
 std::string_view ToString(ConflictStrategy strategy) {
   for (const auto& [name, value] : kStrategies)
     if (value == strategy) return name;
+  return "?";
+}
+
+std::string_view ToString(DeletePolicy policy) {
+  for (const auto& [name, value] : kDeletePolicies)
+    if (value == policy) return name;
   return "?";
 }
 
@@ -247,6 +257,9 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
     r.Double("max_delete_share", config.sync.max_delete_share, 0.0, 1.0);
     r.Duration("reconcile_every", config.sync.reconcile_every);
     r.Int("busy_timeout_ms", config.sync.busy_timeout_ms, 0, 600'000);
+    r.Int("overlap_seconds", config.sync.overlap_seconds, 0, 86400);
+    r.Int("delete_brake_min_rows", config.sync.delete_brake_min_rows, 0, 1'000'000'000);
+    r.Int("max_read_hold_ms", config.sync.max_read_hold_ms, 1, 60'000);
     r.RefuseUnknown();
   }
   {
@@ -258,6 +271,8 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
       }
       SectionReader r(*node.as_table(), origin, fmt::format("tables.\"{}\"", name));
       r.Choice("conflict", base.conflict, kStrategies);
+      r.String("change_column", base.change_column);
+      r.Choice("deletes", base.deletes, kDeletePolicies);
       r.RefuseUnknown();
       return base;
     };

@@ -43,10 +43,23 @@ struct SyncConfig {
   double max_delete_share = 0.5;
   std::chrono::seconds reconcile_every{3600};
   int busy_timeout_ms = 5000;
+  // Rows whose change column lies this far behind the last watermark are read
+  // again: many updates land in the same second.
+  int overlap_seconds = 2;
+  // The delete brake spares tables where a run deletes fewer rows than this.
+  int delete_brake_min_rows = 10;
+  // DELETE journal mode: the longest a read transaction may hold its SHARED lock.
+  int max_read_hold_ms = 200;
 };
+
+enum class DeletePolicy { kPropagate, kKeep };
 
 struct TableConfig {
   ConflictStrategy conflict = ConflictStrategy::kNewestWins;
+  // The column whose growth marks a changed row (epoch integer); "" = none,
+  // so the table is compared whole on every run.
+  std::string change_column = "updated_at";
+  DeletePolicy deletes = DeletePolicy::kPropagate;
 };
 
 struct StatusConfig {
@@ -82,5 +95,6 @@ std::chrono::seconds ParseDuration(std::string_view text, const std::string& whe
 
 std::string_view ToString(ConflictStrategy strategy);
 std::string_view ToString(CheckpointMode mode);
+std::string_view ToString(DeletePolicy policy);
 
 }  // namespace tenantsync

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -134,6 +135,35 @@ PgResult PgConn::ExecOneRow(std::string_view sql, const std::vector<PgParam>& pa
     throw InternalError(fmt::format("expected one row, got {} from: {}", result.rows(), sql.substr(0, 120)));
   }
   return result;
+}
+
+long PgConn::CopyIn(std::string_view copy_sql, std::string_view data) {
+  std::string text(copy_sql);
+  PGresult* started = PQexec(raw(), text.c_str());
+  if (started == nullptr || PQresultStatus(started) != PGRES_COPY_IN) ThrowResultError(started, copy_sql);
+  PQclear(started);
+  // Large batches go in 1 MiB pieces; libpq buffers and flushes them.
+  constexpr size_t kPiece = 1 << 20;
+  bool sent = true;
+  for (size_t at = 0; at < data.size() && sent; at += kPiece) {
+    size_t n = std::min(kPiece, data.size() - at);
+    sent = PQputCopyData(raw(), data.data() + at, static_cast<int>(n)) == 1;
+  }
+  if (PQputCopyEnd(raw(), sent ? nullptr : "client could not send the data") != 1) {
+    ThrowResultError(nullptr, copy_sql);
+  }
+  // Drain every result before throwing, so the connection is usable after.
+  PgResult last;
+  PGresult* failure = nullptr;
+  while (PGresult* result = PQgetResult(raw())) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK && failure == nullptr) {
+      failure = result;
+    } else {
+      last = PgResult(result);
+    }
+  }
+  if (failure != nullptr) ThrowResultError(failure, copy_sql);
+  return last.Affected();
 }
 
 void PgConn::ExecScript(std::string_view sql) {

@@ -70,6 +70,9 @@ class PgConn {
   PgResult Exec(std::string_view sql, const std::vector<PgParam>& params = {});
   // Like Exec, but the result must have exactly one row, else InternalError.
   PgResult ExecOneRow(std::string_view sql, const std::vector<PgParam>& params = {});
+  // COPY ... FROM STDIN with `data` in COPY's text format; throws PgError.
+  // Returns the number of rows copied.
+  long CopyIn(std::string_view copy_sql, std::string_view data);
   // Several statements in one string (migration files), simple protocol.
   void ExecScript(std::string_view sql);
 

@@ -104,6 +104,16 @@ void SqliteStmt::Bind(int index, int64_t value) {
   if (rc != SQLITE_OK) db_->Throw(rc, "bind failed");
 }
 
+void SqliteStmt::BindDouble(int index, double value) {
+  int rc = sqlite3_bind_double(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) db_->Throw(rc, "bind failed");
+}
+
+void SqliteStmt::BindNull(int index) {
+  int rc = sqlite3_bind_null(stmt_.get(), index);
+  if (rc != SQLITE_OK) db_->Throw(rc, "bind failed");
+}
+
 std::string_view SqliteStmt::Text(int col) const {
   const void* data =
       Type(col) == SQLITE_BLOB ? sqlite3_column_blob(stmt_.get(), col) : sqlite3_column_text(stmt_.get(), col);

@@ -60,6 +60,8 @@ class SqliteStmt {
   void Reset() { sqlite3_reset(stmt_.get()); }
   void Bind(int index, std::string_view text);
   void Bind(int index, int64_t value);
+  void BindDouble(int index, double value);
+  void BindNull(int index);
 
   int columns() const { return sqlite3_column_count(stmt_.get()); }
   int Type(int col) const { return sqlite3_column_type(stmt_.get(), col); }

@@ -1,0 +1,260 @@
+#include "common/commands/run_command.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/error.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/pg/connect_spec.h"
+#include "common/schema/deployments.h"
+#include "common/schema/privilege_check.h"
+#include "common/sync/run_records.h"
+#include "common/sync/table_plan.h"
+#include "common/sync/table_sync.h"
+#include "common/sync/verify.h"
+
+namespace tenantsync {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct DeploymentResult {
+  DeploymentInfo deployment;
+  JobCounts counts;
+  std::vector<TableReport> tables;
+  std::vector<TableDiff> diffs;
+  DriftReport drift;
+  std::string error;
+  ExitCode code = ExitCode::kOk;
+  double seconds = 0;
+};
+
+// WAL mode: one read transaction over the whole deployment, one snapshot.
+// The destructor ends it even when a table fails.
+class SqliteSnapshot {
+ public:
+  SqliteSnapshot(SqliteDb& db, bool enabled) : db_(db), open_(enabled) {
+    if (open_) db_.Exec("BEGIN");
+  }
+  ~SqliteSnapshot() {
+    if (!open_) return;
+    try {
+      db_.Exec("COMMIT");
+    } catch (...) {
+    }
+  }
+  SqliteSnapshot(const SqliteSnapshot&) = delete;
+  SqliteSnapshot& operator=(const SqliteSnapshot&) = delete;
+
+ private:
+  SqliteDb& db_;
+  bool open_;
+};
+
+void LogDrift(const std::string& deployment, const DriftReport& d) {
+  for (const std::string& t : d.source_only_tables)
+    Log(LogLevel::kWarning, "deployment={} table={}: not in the target schema; not copied", deployment, t);
+  for (const std::string& c : d.source_only_columns)
+    Log(LogLevel::kWarning, "deployment={} column={}: not in the target table; not copied", deployment, c);
+  for (const std::string& c : d.target_only_columns)
+    Log(LogLevel::kInfo, "deployment={} column={}: not in the source; left to its default", deployment, c);
+  for (const std::string& r : d.refused) Log(LogLevel::kError, "deployment={} table {}", deployment, r);
+}
+
+std::function<void(const std::string&, const JobCounts&, size_t)> ProgressPrinter(const std::string& deployment,
+                                                                                 bool enabled) {
+  if (!enabled || !isatty(STDERR_FILENO)) return nullptr;
+  auto started = std::make_shared<Clock::time_point>(Clock::now());
+  auto last = std::make_shared<Clock::time_point>(Clock::time_point{});
+  auto table_now = std::make_shared<std::string>();
+  return [=](const std::string& table, const JobCounts& c, size_t bytes) {
+    if (*table_now != table) {
+      *table_now = table;
+      *started = Clock::now();
+    }
+    auto now = Clock::now();
+    if (now - *last < std::chrono::milliseconds(500)) return;
+    *last = now;
+    double s = std::max(1e-3, std::chrono::duration<double>(now - *started).count());
+    std::fprintf(stderr, "\r%s/%s: %ld rows read, %ld written, %.1f MB, %.0f rows/s   ", deployment.c_str(),
+                 table.c_str(), c.rows_read, c.rows_written, static_cast<double>(bytes) / 1e6,
+                 static_cast<double>(c.rows_read) / s);
+    std::fflush(stderr);
+  };
+}
+
+void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, DeploymentResult& r) {
+  SqliteDb db = SqliteDb::OpenReadOnly(r.deployment.sqlite_path, config.sync.busy_timeout_ms);
+  bool wal = false;
+  {
+    SqliteStmt mode = db.Prepare("PRAGMA journal_mode");
+    wal = mode.Step() && mode.Text(0) == "wal";
+  }
+  SqliteSnapshot snapshot(db, wal);
+  SourceSchema source = ReadSourceSchema(db);
+  TargetCatalog target = ReadTargetCatalog(conn, r.deployment.target_schema);
+  if (target.tables.empty()) {
+    throw ConfigError(fmt::format("target schema {} has no tables", r.deployment.target_schema),
+                      "create them with Open WebUI's own migrations against PostgreSQL, or load its schema, then "
+                      "re-run `sync-schema deployment add` to grant them");
+  }
+  SyncPlan plan = PlanSync(source, target, config);
+  r.drift = plan.drift;
+  LogDrift(r.deployment.name, plan.drift);
+
+  SyncContext ctx{conn, db, config, r.deployment.id, r.deployment.target_schema, o.full, o.dry_run, {}, {}, nullptr, nullptr};
+  ctx.txn = {config.postgres.statement_timeout_seconds, config.postgres.lock_timeout_seconds,
+             config.postgres.statement_timeout_seconds, false};
+  ctx.limits.max_rows = static_cast<size_t>(config.sync.batch_rows);
+  ctx.limits.max_hold = std::chrono::milliseconds(wal ? 3'600'000 : config.sync.max_read_hold_ms);
+  ctx.on_batch = ProgressPrinter(r.deployment.name, o.progress);
+
+  for (const TablePlan& table : plan.tables) {
+    r.tables.push_back(SyncTable(ctx, table));
+    r.counts += r.tables.back().counts;
+  }
+  if (ctx.on_batch) std::fprintf(stderr, "\n");
+  // Children before parents, so foreign keys never block a delete.
+  for (size_t i = plan.tables.size(); i-- > 0;) {
+    TableReport& report = r.tables[i];
+    if (!report.reconciled) continue;
+    long before = report.counts.rows_deleted;
+    PropagateDeletes(ctx, plan.tables[i], report);
+    r.counts.rows_deleted += report.counts.rows_deleted - before;
+    if (!report.delete_brake.empty()) {
+      Log(LogLevel::kError, "deployment={} table={}: {}", r.deployment.name, report.table, report.delete_brake);
+      r.error += fmt::format("{}delete brake on {}: {}", r.error.empty() ? "" : "; ", report.table, report.delete_brake);
+      r.code = ExitCode::kDataErr;
+    }
+  }
+  if (o.verify) {
+    for (const TablePlan& table : plan.tables) r.diffs.push_back(VerifyTable(ctx, table));
+  }
+}
+
+void PrintText(const std::vector<DeploymentResult>& results, const RunOptions& o) {
+  for (const DeploymentResult& r : results) {
+    fmt::print("{} ({} -> {}): {}\n", r.deployment.name, r.deployment.sqlite_path, r.deployment.target_schema,
+               r.error.empty() ? "ok" : "FAILED: " + r.error);
+    fmt::print("  {} rows read, {} written, {} quarantined, {} deleted in {:.2f}s{}\n", r.counts.rows_read,
+               r.counts.rows_written, r.counts.rows_quarantined, r.counts.rows_deleted, r.seconds,
+               o.dry_run ? " (dry run: nothing was kept)" : "");
+    for (const TableReport& t : r.tables) {
+      if (t.counts.rows_written == 0 && t.counts.rows_quarantined == 0 && t.counts.rows_deleted == 0) continue;
+      fmt::print("    {:<20} {:>8} written {:>6} quarantined {:>6} deleted\n", t.table, t.counts.rows_written,
+                 t.counts.rows_quarantined, t.counts.rows_deleted);
+    }
+    for (const TableDiff& d : r.diffs) {
+      if (d.equal() && d.quarantined == 0) continue;
+      fmt::print("    verify {:<13} {} missing, {} extra, {} different, {} in quarantine\n", d.table, d.missing,
+                 d.extra, d.different, d.quarantined);
+      for (const std::string& s : d.samples) fmt::print("      {}\n", s);
+    }
+    if (o.verify) {
+      bool equal = std::all_of(r.diffs.begin(), r.diffs.end(), [](const TableDiff& d) { return d.equal(); });
+      fmt::print("  verify: {}\n", equal ? "source and target are equal" : "DIFFERENCES FOUND");
+    }
+  }
+}
+
+void PrintJson(const std::vector<DeploymentResult>& results, const RunOptions& o) {
+  JsonWriter w;
+  w.BeginObject().Key("dry_run").Bool(o.dry_run).Key("deployments").BeginArray();
+  for (const DeploymentResult& r : results) {
+    w.BeginObject().Key("name").String(r.deployment.name).Key("ok").Bool(r.error.empty());
+    w.Key("error").StringOrNull(r.error.empty() ? std::nullopt : std::optional<std::string>(r.error));
+    w.Key("exit_code").Int(ToInt(r.code)).Key("seconds").Double(r.seconds);
+    w.Key("rows_read").Int(r.counts.rows_read).Key("rows_written").Int(r.counts.rows_written);
+    w.Key("rows_quarantined").Int(r.counts.rows_quarantined).Key("rows_deleted").Int(r.counts.rows_deleted);
+    w.Key("tables").BeginArray();
+    for (const TableReport& t : r.tables) {
+      w.BeginObject().Key("table").String(t.table).Key("reconciled").Bool(t.reconciled);
+      w.Key("rows_read").Int(t.counts.rows_read).Key("rows_written").Int(t.counts.rows_written);
+      w.Key("rows_quarantined").Int(t.counts.rows_quarantined).Key("rows_deleted").Int(t.counts.rows_deleted);
+      w.Key("delete_brake").StringOrNull(t.delete_brake.empty() ? std::nullopt
+                                                                : std::optional<std::string>(t.delete_brake));
+      w.EndObject();
+    }
+    w.EndArray().Key("drift").BeginObject();
+    auto list = [&](const char* key, const std::vector<std::string>& items) {
+      w.Key(key).BeginArray();
+      for (const std::string& s : items) w.String(s);
+      w.EndArray();
+    };
+    list("source_only_tables", r.drift.source_only_tables);
+    list("source_only_columns", r.drift.source_only_columns);
+    list("target_only_columns", r.drift.target_only_columns);
+    list("refused_tables", r.drift.refused);
+    w.EndObject();
+    if (o.verify) {
+      w.Key("verify").BeginArray();
+      for (const TableDiff& d : r.diffs) {
+        w.BeginObject().Key("table").String(d.table).Key("equal").Bool(d.equal()).Key("missing").Int(d.missing);
+        w.Key("extra").Int(d.extra).Key("different").Int(d.different).Key("quarantined").Int(d.quarantined);
+        w.Key("samples").BeginArray();
+        for (const std::string& s : d.samples) w.String(s);
+        w.EndArray().EndObject();
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  fmt::print("{}\n", w.str());
+}
+
+}  // namespace
+
+ExitCode RunSync(const Config& config, const RunOptions& o) {
+  const std::string& cluster = config.RequireCluster();
+  PgConn conn = PgConn::Connect(NodeConnectSpec(config, "sync-run"));
+  CheckSyncRolePrivileges(conn, cluster);
+  std::vector<DeploymentInfo> deployments = ListDeployments(conn, cluster, false);
+  if (!o.deployment.empty()) {
+    std::erase_if(deployments, [&](const DeploymentInfo& d) { return d.name != o.deployment; });
+    if (deployments.empty()) {
+      throw Error(ExitCode::kNo, fmt::format("no enabled deployment named '{}' in cluster {}", o.deployment, cluster),
+                  "see `sync-schema deployment list`");
+    }
+  }
+  int64_t host_id = o.dry_run ? 0 : RegisterHost(conn, config.node.name, "tenantsync " TENANTSYNC_VERSION);
+
+  std::vector<DeploymentResult> results;
+  ExitCode worst = ExitCode::kOk;
+  for (const DeploymentInfo& d : deployments) {
+    DeploymentResult& r = results.emplace_back();
+    r.deployment = d;
+    auto started = Clock::now();
+    int64_t job = o.dry_run ? 0 : StartJob(conn, d.id, host_id);
+    try {
+      SyncDeployment(conn, config, o, r);
+    } catch (const Error& e) {
+      // A bad tenant (its file missing, corrupt or locked) must not stop the
+      // others; PostgreSQL being down or a lost lease stops them all.
+      bool postgres_trouble = dynamic_cast<const PgError*>(&e) != nullptr &&
+                              (e.code() == ExitCode::kUnavailable || e.code() == ExitCode::kTempFail);
+      if (postgres_trouble || PQstatus(conn.raw()) != CONNECTION_OK) throw;
+      r.error = e.what();
+      r.code = e.code();
+      Log(LogLevel::kError, "deployment={}: {}", d.name, e.what());
+      if (!e.hint().empty()) Log(LogLevel::kError, "hint: {}", e.hint());
+    }
+    r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (job != 0) FinishJob(conn, job, r.counts, r.error);
+    if (worst == ExitCode::kOk && r.code != ExitCode::kOk) worst = r.code;
+    Log(LogLevel::kInfo, "deployment={} read={} written={} quarantined={} deleted={} seconds={:.2f}", d.name,
+        r.counts.rows_read, r.counts.rows_written, r.counts.rows_quarantined, r.counts.rows_deleted, r.seconds);
+  }
+  o.json ? PrintJson(results, o) : PrintText(results, o);
+  if (worst != ExitCode::kOk) return worst;
+  bool differs = std::any_of(results.begin(), results.end(), [](const DeploymentResult& r) {
+    return std::any_of(r.diffs.begin(), r.diffs.end(), [](const TableDiff& d) { return !d.equal(); });
+  });
+  return differs ? ExitCode::kNo : ExitCode::kOk;
+}
+
+}  // namespace tenantsync

@@ -1,0 +1,109 @@
+#include "common/sync/batch_writer.h"
+
+#include <fmt/format.h>
+
+namespace tenantsync {
+namespace {
+
+constexpr const char* kStage = "pg_temp.tenantsync_stage";
+
+// Types without an equality operator (json) compare as text.
+std::string Comparable(const std::string& qualified, const ColumnPlan& c) {
+  bool as_text = c.type.kind == TargetKind::kJson || c.type.kind == TargetKind::kOther;
+  return as_text ? qualified + "::text" : qualified;
+}
+
+// A failure that one bad row can cause: data (22), integrity (23) and
+// cardinality (21: one key twice in a batch) errors. Anything else is not
+// the rows' fault and ends the transaction.
+bool RowCanCause(const PgError& e) {
+  const std::string& s = e.sqlstate();
+  return s.starts_with("22") || s.starts_with("23") || s.starts_with("21");
+}
+
+}  // namespace
+
+BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePlan& plan) : conn_(conn) {
+  std::string table = conn.QuoteIdentifier(schema) + "." + conn.QuoteIdentifier(plan.name);
+  std::string columns, keys, updates, left, right;
+  for (const ColumnPlan& c : plan.columns) {
+    std::string q = conn.QuoteIdentifier(c.name);
+    columns += (columns.empty() ? "" : ", ") + q;
+    if (c.is_key) continue;
+    updates += fmt::format("{}{} = EXCLUDED.{}", updates.empty() ? "" : ", ", q, q);
+    left += (left.empty() ? "" : ", ") + Comparable("t." + q, c);
+    right += (right.empty() ? "" : ", ") + Comparable("EXCLUDED." + q, c);
+  }
+  for (size_t k : plan.key) keys += (keys.empty() ? "" : ", ") + conn.QuoteIdentifier(plan.columns[k].name);
+
+  create_stage_sql_ = fmt::format("CREATE TEMP TABLE tenantsync_stage ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA",
+                                  columns, table);
+  copy_sql_ = fmt::format("COPY {} ({}) FROM STDIN", kStage, columns);
+  std::string on_conflict =
+      updates.empty() ? fmt::format("ON CONFLICT ({}) DO NOTHING", keys)
+                      : fmt::format("ON CONFLICT ({}) DO UPDATE SET {} WHERE ROW({}) IS DISTINCT FROM ROW({})", keys,
+                                    updates, left, right);
+  merge_sql_ = fmt::format(
+      "WITH written AS (INSERT INTO {} AS t ({}) {}SELECT {} FROM {} {} RETURNING 1) SELECT count(*) FROM written",
+      table, columns, plan.identity_always ? "OVERRIDING SYSTEM VALUE " : "", columns, kStage, on_conflict);
+}
+
+void BatchWriter::BeginTransaction() { conn_.Exec(create_stage_sql_); }
+
+long BatchWriter::Attempt(std::string_view lines, bool stage_may_hold_rows) {
+  if (stage_may_hold_rows) conn_.Exec(std::string("TRUNCATE ") + kStage);
+  conn_.CopyIn(copy_sql_, lines);
+  return std::stol(std::string(conn_.ExecOneRow(merge_sql_).Get(0, 0)));
+}
+
+MergeOutcome BatchWriter::Merge(const SourceBatch& batch) {
+  MergeOutcome outcome;
+  if (batch.good_rows() == 0) return outcome;
+  conn_.Exec("SAVEPOINT tenantsync_batch");
+  try {
+    outcome.written = Attempt(batch.copy_data, false);
+    conn_.Exec("RELEASE SAVEPOINT tenantsync_batch");
+    conn_.Exec(std::string("TRUNCATE ") + kStage);
+    return outcome;
+  } catch (const PgError& e) {
+    if (!RowCanCause(e)) throw;
+    conn_.Exec("ROLLBACK TO SAVEPOINT tenantsync_batch");
+  }
+  Isolate(batch, 0, batch.good_rows(), outcome);
+  conn_.Exec("RELEASE SAVEPOINT tenantsync_batch");
+  conn_.Exec(std::string("TRUNCATE ") + kStage);
+  return outcome;
+}
+
+// Rows [first, last) failed together: try each half. Costs O(bad rows × log n)
+// statements, and nothing when a batch is clean.
+void BatchWriter::Isolate(const SourceBatch& batch, size_t first, size_t last, MergeOutcome& outcome) {
+  if (last - first > 1) {
+    size_t middle = first + (last - first) / 2;
+    for (auto [a, b] : {std::pair{first, middle}, std::pair{middle, last}}) {
+      conn_.Exec("SAVEPOINT tenantsync_part");
+      try {
+        outcome.written += Attempt(batch.Lines(a, b), true);
+        conn_.Exec("RELEASE SAVEPOINT tenantsync_part");
+      } catch (const PgError& e) {
+        if (!RowCanCause(e)) throw;
+        conn_.Exec("ROLLBACK TO SAVEPOINT tenantsync_part");
+        Isolate(batch, a, b, outcome);
+      }
+    }
+    return;
+  }
+  conn_.Exec("SAVEPOINT tenantsync_row");
+  try {
+    outcome.written += Attempt(batch.Lines(first, last), true);
+    conn_.Exec("RELEASE SAVEPOINT tenantsync_row");
+  } catch (const PgError& e) {
+    if (!RowCanCause(e)) throw;
+    conn_.Exec("ROLLBACK TO SAVEPOINT tenantsync_row");
+    std::string reason = e.what();
+    if (auto cut = reason.find('\n'); cut != std::string::npos) reason.resize(cut);
+    outcome.refused.emplace_back(first, "PostgreSQL refused the row: " + reason);
+  }
+}
+
+}  // namespace tenantsync

@@ -1,0 +1,150 @@
+#include "common/sync/run_records.h"
+
+#include <fmt/format.h>
+
+#include "common/json.h"
+#include "common/utf8.h"
+
+namespace tenantsync {
+namespace {
+
+PgParam OptInt(const std::optional<int64_t>& v) { return v ? PgParam(std::to_string(*v)) : PgParam(); }
+
+std::optional<int64_t> ParseOptInt(const std::optional<std::string>& text) {
+  if (!text || text->empty()) return std::nullopt;
+  return std::stoll(*text);
+}
+
+// A text[] literal for PQexecParams: {"a","b"} with quotes and backslashes escaped.
+std::string TextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+JobCounts& JobCounts::operator+=(const JobCounts& o) {
+  rows_read += o.rows_read;
+  rows_written += o.rows_written;
+  rows_quarantined += o.rows_quarantined;
+  rows_deleted += o.rows_deleted;
+  return *this;
+}
+
+int64_t RegisterHost(PgConn& conn, const std::string& hostname, const std::string& version) {
+  return std::stoll(std::string(conn.ExecOneRow(
+      "INSERT INTO sync_metadata.hosts (hostname, version) VALUES ($1, $2)"
+      " ON CONFLICT (hostname, cluster_name) DO UPDATE SET version = EXCLUDED.version"
+      " RETURNING host_id",
+      {hostname, version}).Get(0, 0)));
+}
+
+int64_t StartJob(PgConn& conn, int64_t deployment_id, int64_t host_id) {
+  return std::stoll(std::string(conn.ExecOneRow(
+      "INSERT INTO sync_metadata.sync_jobs (deployment_id, host_id, status) VALUES ($1, $2, 'running')"
+      " RETURNING job_id",
+      {std::to_string(deployment_id), std::to_string(host_id)}).Get(0, 0)));
+}
+
+void FinishJob(PgConn& conn, int64_t job_id, const JobCounts& c, const std::string& error) {
+  conn.Exec(
+      "UPDATE sync_metadata.sync_jobs SET status = $2, finished_at = clock_timestamp(), rows_read = $3,"
+      " rows_written = $4, rows_quarantined = $5, rows_deleted = $6, error = $7 WHERE job_id = $1",
+      {std::to_string(job_id), error.empty() ? "succeeded" : "failed", std::to_string(c.rows_read),
+       std::to_string(c.rows_written), std::to_string(c.rows_quarantined), std::to_string(c.rows_deleted),
+       error.empty() ? PgParam() : PgParam(error)});
+}
+
+TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::string& table, long reconcile_seconds) {
+  PgResult r = conn.Exec(
+      "SELECT watermark, last_key IS NOT NULL, coalesce((last_key->>'full')::boolean, false),"
+      "       coalesce(last_key->>'rowid', '0'), last_key->>'since', last_key->>'max', rows_total,"
+      "       last_full_at IS NULL OR last_full_at < clock_timestamp() - make_interval(secs => $3)"
+      "  FROM sync_metadata.sync_progress WHERE deployment_id = $1 AND table_name = $2",
+      {std::to_string(deployment_id), table, std::to_string(reconcile_seconds)});
+  TableProgress p;
+  if (r.rows() == 0) return p;
+  p.watermark = ParseOptInt(r.GetOpt(0, 0));
+  p.in_pass = r.Get(0, 1) == "t";
+  p.pass_full = r.Get(0, 2) == "t";
+  p.pass_rowid = std::stoll(std::string(r.Get(0, 3)));
+  p.pass_since = ParseOptInt(r.GetOpt(0, 4));
+  p.pass_max = ParseOptInt(r.GetOpt(0, 5));
+  p.rows_total = std::stol(std::string(r.Get(0, 6)));
+  p.full_due = r.Get(0, 7) == "t";
+  return p;
+}
+
+void SaveProgress(PgConn& conn, int64_t deployment_id, const std::string& table, const TableProgress& p,
+                  bool pass_finished_full) {
+  PgParam last_key;
+  if (p.in_pass) {
+    JsonWriter w;
+    w.BeginObject().Key("rowid").Int(p.pass_rowid).Key("full").Bool(p.pass_full);
+    w.Key("since");
+    p.pass_since ? w.String(std::to_string(*p.pass_since)) : w.Null();
+    w.Key("max");
+    p.pass_max ? w.String(std::to_string(*p.pass_max)) : w.Null();
+    w.EndObject();
+    last_key = w.str();
+  }
+  conn.Exec(
+      "INSERT INTO sync_metadata.sync_progress AS p (deployment_id, table_name, watermark, last_key, rows_total,"
+      "                                          last_synced_at, last_full_at)"
+      " VALUES ($1, $2, $3, $4::jsonb, $5, clock_timestamp(), CASE WHEN $6 THEN clock_timestamp() END)"
+      " ON CONFLICT (deployment_id, table_name) DO UPDATE SET watermark = EXCLUDED.watermark,"
+      "   last_key = EXCLUDED.last_key, rows_total = EXCLUDED.rows_total, last_synced_at = EXCLUDED.last_synced_at,"
+      "   last_full_at = coalesce(EXCLUDED.last_full_at, p.last_full_at)",
+      {std::to_string(deployment_id), table, OptInt(p.watermark), last_key, std::to_string(p.rows_total),
+       pass_finished_full ? "true" : "false"});
+}
+
+void QuarantineRows(PgConn& conn, int64_t deployment_id, const std::string& table,
+                    const std::vector<RejectedRow>& rows) {
+  if (rows.empty()) return;
+  std::vector<std::string> keys, images, reasons;
+  for (const RejectedRow& r : rows) {
+    keys.push_back(r.key_json);
+    images.push_back(r.image_json.empty() ? "null" : r.image_json);
+    reasons.push_back(SanitizedUtf8(r.reason));
+  }
+  conn.Exec(
+      "INSERT INTO sync_metadata.quarantine AS q (deployment_id, table_name, row_key, raw_row, reason)"
+      " SELECT DISTINCT ON (k) $1, $2, k, i, r"
+      "   FROM unnest($3::jsonb[], $4::jsonb[], $5::text[]) AS u(k, i, r)"
+      " ON CONFLICT (deployment_id, table_name, row_key) WHERE resolved_at IS NULL DO UPDATE"
+      "   SET raw_row = EXCLUDED.raw_row, reason = EXCLUDED.reason, last_seen = clock_timestamp(),"
+      "       attempts = q.attempts + 1",
+      {std::to_string(deployment_id), table, TextArray(keys), TextArray(images), TextArray(reasons)});
+}
+
+long ResolveQuarantine(PgConn& conn, int64_t deployment_id, const std::string& table,
+                       const std::vector<std::string>& keys) {
+  if (keys.empty()) return 0;
+  return conn
+      .Exec("UPDATE sync_metadata.quarantine SET resolved_at = clock_timestamp()"
+            " WHERE deployment_id = $1 AND table_name = $2 AND resolved_at IS NULL AND row_key = ANY($3::jsonb[])",
+            {std::to_string(deployment_id), table, TextArray(keys)})
+      .Affected();
+}
+
+std::vector<std::string> OpenQuarantineKeys(PgConn& conn, int64_t deployment_id, const std::string& table) {
+  PgResult r = conn.Exec(
+      "SELECT row_key::text FROM sync_metadata.quarantine"
+      " WHERE deployment_id = $1 AND table_name = $2 AND resolved_at IS NULL ORDER BY quarantine_id",
+      {std::to_string(deployment_id), table});
+  std::vector<std::string> keys;
+  for (int i = 0; i < r.rows(); ++i) keys.emplace_back(r.Get(i, 0));
+  return keys;
+}
+
+}  // namespace tenantsync

@@ -1,0 +1,55 @@
+#pragma once
+// What sync-run records in sync_metadata: its host, one sync_jobs row per
+// deployment and run, per-table progress (written in the same transaction as
+// the data it covers), and quarantined rows.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/pg/conn.h"
+#include "common/sync/source_reader.h"
+
+namespace tenantsync {
+
+struct JobCounts {
+  long rows_read = 0;
+  long rows_written = 0;
+  long rows_quarantined = 0;
+  long rows_deleted = 0;
+  JobCounts& operator+=(const JobCounts& other);
+};
+
+// Upserts this node's row keyed on (hostname, cluster); returns its host_id.
+int64_t RegisterHost(PgConn& conn, const std::string& hostname, const std::string& version);
+
+int64_t StartJob(PgConn& conn, int64_t deployment_id, int64_t host_id);
+// `error` empty: succeeded.
+void FinishJob(PgConn& conn, int64_t job_id, const JobCounts& counts, const std::string& error);
+
+struct TableProgress {
+  std::optional<int64_t> watermark;  // change-column value fully synced by the last pass
+  // A pass that has not finished (a crash, a lease loss): where it stood.
+  bool in_pass = false;
+  bool pass_full = false;
+  int64_t pass_rowid = 0;
+  std::optional<int64_t> pass_since;
+  std::optional<int64_t> pass_max;
+  long rows_total = 0;
+  bool full_due = true;  // no full pass yet, or the last is older than reconcile_every
+};
+
+TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::string& table, long reconcile_seconds);
+void SaveProgress(PgConn& conn, int64_t deployment_id, const std::string& table, const TableProgress& progress,
+                  bool pass_finished_full);
+
+// Inserts or refreshes open quarantine entries (one statement).
+void QuarantineRows(PgConn& conn, int64_t deployment_id, const std::string& table,
+                    const std::vector<RejectedRow>& rows);
+// Marks open entries with these keys resolved; returns how many.
+long ResolveQuarantine(PgConn& conn, int64_t deployment_id, const std::string& table,
+                       const std::vector<std::string>& keys);
+std::vector<std::string> OpenQuarantineKeys(PgConn& conn, int64_t deployment_id, const std::string& table);
+
+}  // namespace tenantsync

@@ -1,0 +1,174 @@
+#include "common/sync/source_reader.h"
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "common/json.h"
+#include "common/sync/key_json.h"
+#include "common/sync/row_json.h"
+
+namespace tenantsync {
+namespace {
+
+std::string SelectList(const TablePlan& plan) {
+  std::string list;
+  for (const ColumnPlan& c : plan.columns) {
+    if (!list.empty()) list += ", ";
+    list += QuoteSqliteIdentifier(plan.source->columns[static_cast<size_t>(c.source_index)].name);
+  }
+  return list + ", " + plan.source->rowid_alias;
+}
+
+std::string KeyPredicate(const TablePlan& plan) {
+  std::string where;
+  for (size_t i = 0; i < plan.key.size(); ++i) {
+    if (i > 0) where += " AND ";
+    where += fmt::format("{} IS ?{}", QuoteSqliteIdentifier(plan.columns[plan.key[i]].name), i + 1);
+  }
+  return where;
+}
+
+std::string ScanSql(const TablePlan& plan, bool filtered) {
+  std::string table = QuoteSqliteIdentifier(plan.source->name);
+  std::string rowid = plan.source->rowid_alias;
+  std::string change = filtered ? fmt::format(" AND {} >= ?2", QuoteSqliteIdentifier(plan.columns[static_cast<size_t>(plan.change)].name)) : "";
+  return fmt::format("SELECT {} FROM {} WHERE {} > ?1{} ORDER BY {} LIMIT ?3", SelectList(plan), table, rowid, change,
+                     rowid);
+}
+
+SourceValue ValueOf(const SqliteStmt& stmt, int col) {
+  SourceValue v;
+  v.type = stmt.Type(col);
+  if (v.type == SQLITE_INTEGER) v.integer = stmt.Int(col);
+  if (v.type == SQLITE_FLOAT) v.real = stmt.Real(col);
+  if (v.type != SQLITE_NULL) v.bytes = stmt.Text(col);  // numbers: SQLite's own rendering
+  return v;
+}
+
+}  // namespace
+
+std::string_view SourceBatch::Lines(size_t first, size_t last) const {
+  size_t from = line_starts[first];
+  size_t to = last < line_starts.size() ? line_starts[last] : copy_data.size();
+  return std::string_view(copy_data).substr(from, to - from);
+}
+
+TableReader::TableReader(SqliteDb& db, const TablePlan& plan, std::optional<int64_t> since, int64_t after_rowid)
+    : db_(db),
+      plan_(plan),
+      since_(plan.change >= 0 ? since : std::nullopt),
+      after_rowid_(after_rowid),
+      scan_(db.Prepare(ScanSql(plan, since_.has_value()))),
+      by_key_(db.Prepare(fmt::format("SELECT {} FROM {} WHERE {}", SelectList(plan),
+                                     QuoteSqliteIdentifier(plan.source->name), KeyPredicate(plan)))),
+      image_by_key_(db.Prepare(
+          fmt::format("SELECT * FROM {} WHERE {}", QuoteSqliteIdentifier(plan.source->name), KeyPredicate(plan)))) {}
+
+std::string TableReader::ImageOfCurrent(SqliteStmt& stmt) const {
+  std::string out = "{";
+  for (int col = 0; col < stmt.columns(); ++col) {
+    if (col > 0) out += ", ";
+    out += fmt::format("{}: ", JsonQuote(stmt.ColumnName(col)));
+    AppendSqliteValueJson(stmt, col, out);
+  }
+  return out + "}";
+}
+
+void TableReader::ConvertRow(SqliteStmt& stmt, SourceBatch& batch) {
+  ++batch.rows_read;
+  int rowid_col = static_cast<int>(plan_.columns.size());
+  batch.last_rowid = stmt.Int(rowid_col);
+  std::string key = "[";
+  for (size_t i = 0; i < plan_.key.size(); ++i) {
+    if (i > 0) key += ", ";
+    AppendSqliteValueJson(stmt, static_cast<int>(plan_.key[i]), key);
+  }
+  key += "]";
+
+  line_.clear();
+  for (size_t col = 0; col < plan_.columns.size(); ++col) {
+    if (col > 0) line_ += '\t';
+    std::optional<std::string> problem = AppendCopyField(ValueOf(stmt, static_cast<int>(col)), plan_.columns[col].type, line_);
+    if (problem) {
+      std::string reason = fmt::format("column {} ({}): {}", plan_.columns[col].name, plan_.columns[col].type.pg_name, *problem);
+      batch.rejected.push_back({key, ImageByKey(key), std::move(reason)});
+      return;
+    }
+  }
+  line_ += '\n';
+  batch.line_starts.push_back(batch.copy_data.size());
+  batch.copy_data += line_;
+  batch.keys.push_back(std::move(key));
+}
+
+SourceBatch TableReader::Next(const ReadLimits& limits) {
+  SourceBatch batch;
+  batch.last_rowid = after_rowid_;
+  scan_.Reset();
+  scan_.Bind(1, after_rowid_);
+  if (since_) scan_.Bind(2, *since_);
+  scan_.Bind(3, static_cast<int64_t>(limits.max_rows));
+  auto started = std::chrono::steady_clock::now();
+  size_t seen = 0;
+  bool stopped_early = false;
+  while (scan_.Step()) {
+    ConvertRow(scan_, batch);
+    ++seen;
+    if (batch.copy_data.size() >= limits.max_bytes) {
+      stopped_early = true;
+      break;
+    }
+    if ((seen & 63) == 0 && std::chrono::steady_clock::now() - started >= limits.max_hold) {
+      stopped_early = true;
+      break;
+    }
+  }
+  scan_.Reset();  // ends the statement: releases the read lock in DELETE journal mode
+  batch.end = !stopped_early && seen < limits.max_rows;
+  after_rowid_ = batch.last_rowid;
+  return batch;
+}
+
+void TableReader::BindKey(SqliteStmt& stmt, const std::string& key_json) const {
+  std::vector<KeyValue> values = ParseKeyJson(key_json);
+  if (values.size() != plan_.key.size()) {
+    throw InternalError(fmt::format("quarantine key {} does not match the key of table {}", key_json, plan_.name));
+  }
+  stmt.Reset();
+  for (size_t i = 0; i < values.size(); ++i) {
+    int index = static_cast<int>(i + 1);
+    const KeyValue& v = values[i];
+    switch (v.kind) {
+      case KeyValue::kNull: stmt.BindNull(index); break;
+      case KeyValue::kInteger: stmt.Bind(index, v.integer); break;
+      case KeyValue::kReal: stmt.BindDouble(index, v.real); break;
+      case KeyValue::kText: stmt.Bind(index, std::string_view(v.text)); break;
+    }
+  }
+}
+
+SourceBatch TableReader::ReadByKey(const std::string& key_json) {
+  SourceBatch batch;
+  BindKey(by_key_, key_json);
+  if (by_key_.Step()) ConvertRow(by_key_, batch);
+  by_key_.Reset();
+  batch.end = true;
+  return batch;
+}
+
+std::optional<int64_t> TableReader::MaxChange() {
+  if (plan_.change < 0) return std::nullopt;
+  SqliteStmt max = db_.Prepare(fmt::format("SELECT max({}) FROM {}", QuoteSqliteIdentifier(plan_.columns[static_cast<size_t>(plan_.change)].name),
+                                           QuoteSqliteIdentifier(plan_.source->name)));
+  if (!max.Step() || max.Type(0) != SQLITE_INTEGER) return std::nullopt;
+  return max.Int(0);
+}
+
+std::string TableReader::ImageByKey(const std::string& key_json) {
+  BindKey(image_by_key_, key_json);
+  std::string image = image_by_key_.Step() ? ImageOfCurrent(image_by_key_) : "";
+  image_by_key_.Reset();
+  return image;
+}
+
+}  // namespace tenantsync

@@ -1,0 +1,81 @@
+#pragma once
+// Reads a table of the tenant's SQLite file in batches, in rowid order, and
+// converts each row for the target: good rows become COPY text lines, rows
+// that cannot convert are set aside with their raw image and the reason.
+//
+// Each Next() is one SQLite statement, so in DELETE journal mode (where a
+// reader's SHARED lock blocks the app's commits) the lock is held for one
+// batch at most, and never longer than max_hold: a batch ends early when the
+// hold time runs out. In WAL mode the caller wraps the whole run in one read
+// transaction for a consistent snapshot.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/sqlite/db.h"
+#include "common/sync/table_plan.h"
+
+namespace tenantsync {
+
+struct RejectedRow {
+  std::string key_json;    // JSON array of the key values
+  std::string image_json;  // JSON object of every source column
+  std::string reason;
+};
+
+struct SourceBatch {
+  std::string copy_data;               // COPY text lines of the good rows
+  std::vector<size_t> line_starts;     // where each good row's line starts in copy_data
+  std::vector<std::string> keys;       // key JSON of each good row
+  std::vector<RejectedRow> rejected;
+  int64_t last_rowid = 0;              // position to continue after
+  size_t rows_read = 0;
+  bool end = false;                    // nothing after last_rowid
+
+  size_t good_rows() const { return keys.size(); }
+  // COPY text of good rows [first, last).
+  std::string_view Lines(size_t first, size_t last) const;
+};
+
+struct ReadLimits {
+  size_t max_rows = 5000;
+  size_t max_bytes = 16u << 20;
+  std::chrono::milliseconds max_hold{200};
+};
+
+class TableReader {
+ public:
+  // Rows with rowid > after_rowid and, when `since` is set, change column >= since.
+  TableReader(SqliteDb& db, const TablePlan& plan, std::optional<int64_t> since, int64_t after_rowid);
+
+  SourceBatch Next(const ReadLimits& limits);
+
+  // The current source row with this key (JSON array as in SourceBatch::keys),
+  // read into a one-row batch; an empty batch when the row is gone.
+  SourceBatch ReadByKey(const std::string& key_json);
+
+  // The largest change-column value in the table now (one statement).
+  std::optional<int64_t> MaxChange();
+
+  // The raw image of the row with this key, or "" when it is gone.
+  std::string ImageByKey(const std::string& key_json);
+
+ private:
+  void ConvertRow(SqliteStmt& stmt, SourceBatch& batch);
+  void BindKey(SqliteStmt& stmt, const std::string& key_json) const;
+  std::string ImageOfCurrent(SqliteStmt& stmt) const;
+
+  SqliteDb& db_;
+  const TablePlan& plan_;
+  std::optional<int64_t> since_;
+  int64_t after_rowid_;
+  SqliteStmt scan_;
+  SqliteStmt by_key_;
+  SqliteStmt image_by_key_;
+  std::string line_;  // reused per row
+};
+
+}  // namespace tenantsync

@@ -1,0 +1,163 @@
+#include "common/sync/table_sync.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/log.h"
+#include "common/sync/batch_writer.h"
+
+namespace tenantsync {
+namespace {
+
+std::optional<int64_t> Max(std::optional<int64_t> a, std::optional<int64_t> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::max(*a, *b);
+}
+
+// Quarantined rows are retried on every run, whatever the change column says.
+void RetryQuarantined(SyncContext& ctx, const TablePlan& plan, TableReader& reader, BatchWriter& writer,
+                      const std::vector<std::string>& open_keys, TableReport& report) {
+  if (open_keys.empty()) return;
+  PgTxn txn(ctx.conn, ctx.txn);
+  if (ctx.fence) ctx.fence(ctx.conn);
+  std::vector<std::string> gone_or_fixed;
+  std::vector<RejectedRow> still_bad;
+  bool staged = false;
+  for (const std::string& key : open_keys) {
+    SourceBatch one = reader.ReadByKey(key);
+    if (one.rows_read == 0) {
+      gone_or_fixed.push_back(key);  // deleted at the source: nothing left to copy
+      continue;
+    }
+    if (!one.rejected.empty()) {
+      still_bad.push_back(std::move(one.rejected.front()));
+      continue;
+    }
+    if (!staged) writer.BeginTransaction();
+    staged = true;
+    MergeOutcome m = writer.Merge(one);
+    if (m.refused.empty()) {
+      gone_or_fixed.push_back(key);
+      report.counts.rows_written += m.written;
+    } else {
+      still_bad.push_back({key, reader.ImageByKey(key), m.refused.front().second});
+    }
+  }
+  QuarantineRows(ctx.conn, ctx.deployment_id, plan.name, still_bad);
+  report.quarantine_resolved += ResolveQuarantine(ctx.conn, ctx.deployment_id, plan.name, gone_or_fixed);
+  if (!ctx.dry_run) txn.Commit();
+}
+
+// Copied ids can run ahead of a serial column's sequence; move it past them
+// so the app's next insert into the replica does not collide (never back).
+void CatchUpSequences(SyncContext& ctx, const TablePlan& plan) {
+  PgConn& conn = ctx.conn;
+  std::string table = conn.QuoteIdentifier(ctx.schema) + "." + conn.QuoteIdentifier(plan.name);
+  for (const ColumnPlan& c : plan.columns) {
+    const TargetColumn* column = plan.target->Find(c.name);
+    if (column == nullptr || column->sequence.empty()) continue;
+    PgTxn txn(conn, ctx.txn);
+    if (ctx.fence) ctx.fence(conn);
+    conn.Exec(fmt::format("SELECT setval($1::regclass, m) FROM (SELECT max({}) AS m FROM {}) x"
+                          " WHERE m >= (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM {})",
+                          conn.QuoteIdentifier(c.name), table, column->sequence),
+              {column->sequence});
+    if (!ctx.dry_run) txn.Commit();
+  }
+}
+
+}  // namespace
+
+int64_t OverlapUnits(int64_t watermark, int overlap_seconds) {
+  int64_t magnitude = watermark < 0 ? -watermark : watermark;
+  int64_t unit = magnitude < 100'000'000'000LL         ? 1
+                 : magnitude < 100'000'000'000'000LL   ? 1'000
+                 : magnitude < 100'000'000'000'000'000LL ? 1'000'000
+                                                         : 1'000'000'000;
+  return static_cast<int64_t>(overlap_seconds) * unit;
+}
+
+TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
+  TableReport report;
+  report.table = plan.name;
+  long reconcile_seconds = static_cast<long>(ctx.config.sync.reconcile_every.count());
+  TableProgress progress = LoadProgress(ctx.conn, ctx.deployment_id, plan.name, reconcile_seconds);
+  report.reconciled = ctx.full || progress.full_due || plan.change < 0;
+
+  // Where this pass starts: a pass cut short resumes where it stood.
+  TableProgress pass = progress;
+  bool resuming = progress.in_pass && progress.pass_full == report.reconciled;
+  if (!resuming) {
+    pass.pass_rowid = 0;
+    pass.pass_max.reset();
+    pass.pass_since.reset();
+    if (!report.reconciled && progress.watermark) {
+      pass.pass_since = *progress.watermark - OverlapUnits(*progress.watermark, ctx.config.sync.overlap_seconds);
+    }
+  }
+  pass.in_pass = true;
+  pass.pass_full = report.reconciled;
+
+  TableReader reader(ctx.db, plan, pass.pass_since, pass.pass_rowid);
+  // The watermark a finished pass leaves is the largest change value when it
+  // started, not the largest it saw: in DELETE journal mode a pass is not a
+  // snapshot, and a row changed behind the scan's position carries a stamp
+  // at least this large, so the next pass (from watermark - overlap) sees it.
+  if (!resuming) pass.pass_max = reader.MaxChange();
+  BatchWriter writer(ctx.conn, ctx.schema, plan);
+  std::vector<std::string> open_keys = OpenQuarantineKeys(ctx.conn, ctx.deployment_id, plan.name);
+  RetryQuarantined(ctx, plan, reader, writer, open_keys, report);
+  std::set<std::string> open(open_keys.begin(), open_keys.end());
+
+  long rows_in_pass = resuming ? progress.rows_total : 0;
+  size_t bytes = 0;
+  for (bool first = true;; first = false) {
+    SourceBatch batch = reader.Next(ctx.limits);
+    report.counts.rows_read += static_cast<long>(batch.rows_read);
+    rows_in_pass += static_cast<long>(batch.rows_read);
+    bytes += batch.copy_data.size();
+    pass.pass_rowid = batch.last_rowid;
+    bool finished = batch.end;
+    if (finished) {
+      pass.in_pass = false;
+      pass.watermark = Max(progress.watermark, pass.pass_max);
+      if (report.reconciled) pass.rows_total = rows_in_pass;
+    }
+    // Nothing read, nothing to record: a no-change run costs no transaction.
+    bool idle = first && finished && batch.rows_read == 0 && !progress.in_pass && !report.reconciled &&
+                pass.watermark == progress.watermark;
+    if (idle) break;
+
+    PgTxn txn(ctx.conn, ctx.txn);
+    if (ctx.fence) ctx.fence(ctx.conn);
+    if (batch.good_rows() > 0) writer.BeginTransaction();
+    MergeOutcome merged = writer.Merge(batch);
+    std::vector<RejectedRow> bad = std::move(batch.rejected);
+    std::set<size_t> refused_rows;
+    for (auto& [row, reason] : merged.refused) {
+      refused_rows.insert(row);
+      bad.push_back({batch.keys[row], reader.ImageByKey(batch.keys[row]), std::move(reason)});
+    }
+    QuarantineRows(ctx.conn, ctx.deployment_id, plan.name, bad);
+    if (!open.empty()) {
+      std::vector<std::string> landed;
+      for (size_t i = 0; i < batch.keys.size(); ++i)
+        if (!refused_rows.count(i) && open.count(batch.keys[i])) landed.push_back(batch.keys[i]);
+      report.quarantine_resolved += ResolveQuarantine(ctx.conn, ctx.deployment_id, plan.name, landed);
+    }
+    SaveProgress(ctx.conn, ctx.deployment_id, plan.name, pass, finished && report.reconciled);
+    if (!ctx.dry_run) txn.Commit();
+
+    report.counts.rows_written += merged.written;
+    report.counts.rows_quarantined += static_cast<long>(bad.size());
+    if (ctx.on_batch) ctx.on_batch(plan.name, report.counts, bytes);
+    if (finished) break;
+  }
+  if (report.counts.rows_written > 0) CatchUpSequences(ctx, plan);
+  return report;
+}
+
+}  // namespace tenantsync

@@ -1,0 +1,56 @@
+#pragma once
+// One table of one deployment: a resumable pass over the source (changed
+// rows, or all of them on a reconcile), written batch by batch, each batch in
+// one PostgreSQL transaction that also records the pass's position. A crash
+// at any instant loses nothing and duplicates nothing: the next run resumes
+// after the last committed batch, and merges are idempotent.
+
+#include <functional>
+#include <string>
+
+#include "common/config.h"
+#include "common/pg/conn.h"
+#include "common/pg/txn.h"
+#include "common/sqlite/db.h"
+#include "common/sync/run_records.h"
+#include "common/sync/source_reader.h"
+#include "common/sync/table_plan.h"
+
+namespace tenantsync {
+
+struct SyncContext {
+  PgConn& conn;
+  SqliteDb& db;
+  const Config& config;
+  int64_t deployment_id = 0;
+  std::string schema;
+  bool full = false;     // --full: every table reconciled (whole pass and deletes)
+  bool dry_run = false;  // every transaction rolled back
+  PgTxnOptions txn;
+  ReadLimits limits;
+  // Called first in every write transaction (lease fencing); may throw.
+  std::function<void(PgConn&)> fence;
+  // Called after every batch with the table and its running counts (progress display).
+  std::function<void(const std::string&, const JobCounts&, size_t bytes)> on_batch;
+};
+
+struct TableReport {
+  std::string table;
+  JobCounts counts;
+  bool reconciled = false;         // a whole pass (and the delete check) ran
+  std::string delete_brake;        // non-empty: deletes refused, and why
+  long quarantine_resolved = 0;
+};
+
+// Copies what changed (or everything, when reconciling) into the target.
+TableReport SyncTable(SyncContext& ctx, const TablePlan& plan);
+
+// Propagates source deletes for a reconciled table, unless they exceed the
+// brake; fills report.counts.rows_deleted or report.delete_brake.
+void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& report);
+
+// Rows whose change value is within this many units of the watermark are
+// read again; the unit (s, ms, µs, ns) follows the watermark's magnitude.
+int64_t OverlapUnits(int64_t watermark, int overlap_seconds);
+
+}  // namespace tenantsync

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/signals.h"
 
 namespace tenantsync {
 
@@ -41,7 +42,12 @@ int RunTool(CLI::App& app, int argc, char** argv, CommonFlags& flags, const Tool
     InitLog(app.get_name(), ParseLogLevel(flags.log_level));
     bool given = app.get_option("--config")->count() > 0;
     Config config = LoadConfig(flags.config_path, given);
+    InstallStopHandlers();
     code = body(config);
+  } catch (const StopRequested& stop) {
+    // Every transaction has rolled back on the way out; die as systemd expects.
+    Log(LogLevel::kNotice, "stopped by signal {} between batches; nothing half-written", stop.signal);
+    DieOfSignal(stop.signal);
   } catch (const std::exception& e) {
     code = ReportError(e);
   }

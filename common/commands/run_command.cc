@@ -12,6 +12,8 @@
 #include "common/pg/connect_spec.h"
 #include "common/schema/deployments.h"
 #include "common/schema/privilege_check.h"
+#include "common/signals.h"
+#include "common/sync/run_metrics.h"
 #include "common/sync/run_records.h"
 #include "common/sync/table_plan.h"
 #include "common/sync/table_sync.h"
@@ -232,6 +234,9 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     int64_t job = o.dry_run ? 0 : StartJob(conn, d.id, host_id);
     try {
       SyncDeployment(conn, config, o, r);
+    } catch (const StopRequested& stop) {
+      if (job != 0) FinishJob(conn, job, r.counts, fmt::format("stopped by signal {}", stop.signal));
+      throw;
     } catch (const Error& e) {
       // A bad tenant (its file missing, corrupt or locked) must not stop the
       // others; PostgreSQL being down or a lost lease stops them all.
@@ -245,6 +250,10 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     }
     r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (job != 0) FinishJob(conn, job, r.counts, r.error);
+    if (!o.dry_run) {
+      double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      WriteRunMetrics(config.node.state_dir, {d.name, r.error.empty(), now, r.seconds, r.counts});
+    }
     if (worst == ExitCode::kOk && r.code != ExitCode::kOk) worst = r.code;
     Log(LogLevel::kInfo, "deployment={} read={} written={} quarantined={} deleted={} seconds={:.2f}", d.name,
         r.counts.rows_read, r.counts.rows_written, r.counts.rows_quarantined, r.counts.rows_deleted, r.seconds);

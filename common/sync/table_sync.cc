@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/sync/batch_writer.h"
 
 namespace tenantsync {
@@ -115,6 +116,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   long rows_in_pass = resuming ? progress.rows_total : 0;
   size_t bytes = 0;
   for (bool first = true;; first = false) {
+    ThrowIfStopRequested();
     SourceBatch batch = reader.Next(ctx.limits);
     report.counts.rows_read += static_cast<long>(batch.rows_read);
     rows_in_pass += static_cast<long>(batch.rows_read);

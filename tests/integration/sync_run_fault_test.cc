@@ -113,6 +113,33 @@ TEST_F(SyncRunFaultTest, KilledAtRandomPointsTheNextRunConverges) {
   std::printf("killed sync-run %d times mid-run; %ld rows converged exactly\n", kills, rows);
 }
 
+// SIGTERM (systemd stopping the unit) ends the run between two batches: the
+// process dies of the signal, the job says so, and nothing is half-written.
+TEST_F(SyncRunFaultTest, SigtermStopsBetweenBatchesAndTheNextRunConverges) {
+  std::string source = tmp_.File("webui.db");
+  ExecSqlite(source, std::string(kSqliteChat) + InsertChats(1, 20000, 1727740800));
+  AddTenant("acme", source, kPostgresChat);
+  std::string config = WriteNodeConfig("[sync]\nbatch_rows = 200\n");
+  pid_t pid = Spawn({SYNC_RUN_BIN, "--config", config});
+  // Wait until some batches have landed, so the signal arrives mid-copy.
+  for (int i = 0; i < 500 && Scalar("SELECT count(*) FROM client_acme.chat") == "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << status;
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  long landed = std::stol(Scalar("SELECT count(*) FROM client_acme.chat"));
+  EXPECT_GT(landed, 0);
+  EXPECT_LT(landed, 20000);
+  EXPECT_EQ(landed % 200, 0) << "a partial batch was committed";
+  EXPECT_EQ(Scalar("SELECT status || ': ' || error FROM sync_metadata.sync_jobs"), "failed: stopped by signal 15");
+  ProcessResult r = SyncRun(config, {"--verify"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.chat"), "20000");
+}
+
 // The tenant's app never sees "database is locked": in WAL mode with a busy
 // timeout of 0; in DELETE journal mode with Python's default 5 s, while the
 // longest wait is measured and reported.

@@ -122,6 +122,11 @@ TEST_P(SyncRunTest, RecordsJobAndProgressAndReportsDrift) {
             "succeeded 10 10");
   EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.sync_progress WHERE last_key IS NULL"), "6");
   EXPECT_EQ(Scalar("SELECT watermark FROM sync_metadata.sync_progress WHERE table_name = 'chat'"), "1727741001");
+  std::ifstream metrics(StateDir() + "/metrics/sync-run-acme.prom");
+  std::string text((std::istreambuf_iterator<char>(metrics)), {});
+  EXPECT_NE(text.find("tenantsync_sync_last_run_rows{deployment=\"acme\",kind=\"written\"} 10\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tenantsync_sync_last_run_success{deployment=\"acme\"} 1\n"), std::string::npos) << text;
 }
 
 TEST_P(SyncRunTest, SecondRunWithoutChangeWritesNothing) {

@@ -39,8 +39,9 @@ void TenantTest::ExecSqlite(const std::string& path, const std::string& sql) {
 }
 
 std::string TenantTest::NodeConfigText(const std::string& extra) const {
-  return fmt::format("[node]\ncluster = \"{}\"\n[postgres]\nconninfo = \"{}\"\npassword_file = \"{}\"\n{}", cluster_,
-                     Cluster()->TcpConninfo(dbname_, RoleForCluster(cluster_)), PasswordFile(cluster_), extra);
+  return fmt::format(
+      "[node]\ncluster = \"{}\"\nstate_dir = \"{}\"\n[postgres]\nconninfo = \"{}\"\npassword_file = \"{}\"\n{}", cluster_,
+      StateDir(), Cluster()->TcpConninfo(dbname_, RoleForCluster(cluster_)), PasswordFile(cluster_), extra);
 }
 
 Config TenantTest::NodeConfig(const std::string& extra) const { return ParseConfig(NodeConfigText(extra), "test.toml"); }

@@ -28,6 +28,9 @@ class TenantTest : public PgTest {
   // The same, written to a file for the real binaries; returns its path.
   std::string WriteNodeConfig(const std::string& extra = "") const;
 
+  // The node's state_dir (metrics files land in StateDir()/metrics).
+  std::string StateDir() const { return tmp_.File("state"); }
+
   // One value from the admin connection.
   std::string Scalar(const std::string& sql) const;
 

@@ -1,0 +1,42 @@
+#include "common/sync/run_metrics.h"
+
+#include <filesystem>
+
+#include "common/files.h"
+#include "common/log.h"
+#include "common/metrics/prometheus_text.h"
+
+namespace tenantsync {
+
+std::string RenderRunMetrics(const RunMetrics& m) {
+  auto one = [&](std::string name, std::string help, double value) {
+    return MetricFamily{std::move(name), std::move(help), "gauge", {{{{"deployment", m.deployment}}, value}}};
+  };
+  MetricFamily rows{"tenantsync_sync_last_run_rows", "Rows handled by the last sync-run, by kind", "gauge", {}};
+  for (auto [kind, value] : {std::pair{"read", m.counts.rows_read}, std::pair{"written", m.counts.rows_written},
+                             std::pair{"quarantined", m.counts.rows_quarantined},
+                             std::pair{"deleted", m.counts.rows_deleted}}) {
+    rows.samples.push_back({{{"deployment", m.deployment}, {"kind", kind}}, static_cast<double>(value)});
+  }
+  return RenderPrometheusText({
+      one("tenantsync_sync_last_run_timestamp_seconds", "When the last sync-run of the deployment finished (Unix time)",
+          m.finished_at_unix),
+      one("tenantsync_sync_last_run_success", "1 if the last sync-run of the deployment succeeded, else 0",
+          m.success ? 1 : 0),
+      one("tenantsync_sync_last_run_duration_seconds", "How long the last sync-run of the deployment took",
+          m.duration_seconds),
+      rows,
+  });
+}
+
+void WriteRunMetrics(const std::string& state_dir, const RunMetrics& m) {
+  std::string dir = state_dir + "/metrics";
+  try {
+    std::filesystem::create_directories(dir);
+    WriteFileAtomic(dir + "/sync-run-" + m.deployment + ".prom", RenderRunMetrics(m), 0644);
+  } catch (const std::exception& e) {
+    Log(LogLevel::kWarning, "metrics file not written in {}: {}", dir, e.what());
+  }
+}
+
+}  // namespace tenantsync

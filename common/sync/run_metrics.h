@@ -1,0 +1,25 @@
+#pragma once
+// The metrics textfile a sync-run leaves for each deployment (design §8):
+// <state_dir>/metrics/sync-run-<deployment>.prom, replaced atomically, in the
+// node_exporter textfile-collector format. sync-status serves them too.
+
+#include <string>
+
+#include "common/sync/run_records.h"
+
+namespace tenantsync {
+
+struct RunMetrics {
+  std::string deployment;
+  bool success = false;
+  double finished_at_unix = 0;
+  double duration_seconds = 0;
+  JobCounts counts;
+};
+
+std::string RenderRunMetrics(const RunMetrics& metrics);
+
+// Writes the file; a failure is logged as a warning, never fails the run.
+void WriteRunMetrics(const std::string& state_dir, const RunMetrics& metrics);
+
+}  // namespace tenantsync

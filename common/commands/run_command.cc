@@ -13,6 +13,7 @@
 #include "common/schema/deployments.h"
 #include "common/schema/privilege_check.h"
 #include "common/signals.h"
+#include "common/sync/checkpoint.h"
 #include "common/sync/run_metrics.h"
 #include "common/sync/run_records.h"
 #include "common/sync/table_plan.h"
@@ -33,6 +34,7 @@ struct DeploymentResult {
   std::string error;
   ExitCode code = ExitCode::kOk;
   double seconds = 0;
+  bool wal = false;
 };
 
 // WAL mode: one read transaction over the whole deployment, one snapshot.
@@ -136,6 +138,20 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Dep
   if (o.verify) {
     for (const TablePlan& table : plan.tables) r.diffs.push_back(VerifyTable(ctx, table));
   }
+  r.wal = wal;
+}
+
+// After the deployment's snapshot has closed, so our own reader does not
+// hold the checkpoint back.
+void MaybeCheckpoint(const Config& config, const RunOptions& o, const DeploymentResult& r) {
+  if (!r.wal || config.sync.checkpoint != CheckpointMode::kPassive || o.dry_run || !r.error.empty()) return;
+  CheckpointResult c = PassiveCheckpoint(r.deployment.sqlite_path);
+  if (c.ran) {
+    Log(LogLevel::kInfo, "deployment={} passive checkpoint: {} of {} WAL frames", r.deployment.name,
+        c.checkpointed_frames, c.wal_frames);
+  } else {
+    Log(LogLevel::kNotice, "deployment={} no checkpoint: {}", r.deployment.name, c.skipped_because);
+  }
 }
 
 void PrintText(const std::vector<DeploymentResult>& results, const RunOptions& o) {
@@ -234,6 +250,7 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     int64_t job = o.dry_run ? 0 : StartJob(conn, d.id, host_id);
     try {
       SyncDeployment(conn, config, o, r);
+      MaybeCheckpoint(config, o, r);
     } catch (const StopRequested& stop) {
       if (job != 0) FinishJob(conn, job, r.counts, fmt::format("stopped by signal {}", stop.signal));
       throw;

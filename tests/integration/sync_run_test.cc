@@ -6,10 +6,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
 #include "common/commands/run_command.h"
+#include "common/sqlite/db.h"
 #include "tests/integration/tenant_fixture.h"
 
 namespace tenantsync::testing {
@@ -252,6 +254,39 @@ TEST_P(SyncRunTest, SourceIsByteIdenticalAfterARun) {
   std::string before = read(source_);
   ASSERT_EQ(Sync(), ExitCode::kOk);
   EXPECT_EQ(read(source_), before);
+}
+
+// checkpoint = "passive" is opt-in: it moves WAL frames into the database
+// file, keeps the -wal file, and stands aside for Litestream.
+TEST_P(SyncRunTest, PassiveCheckpointIsOptInAndYieldsToLitestream) {
+  if (std::string(GetParam()) != "wal") GTEST_SKIP() << "checkpoints are a WAL-mode matter";
+  // The app keeps the database open (a read attaches it to the WAL), so the
+  // writes below stay in the -wal file.
+  SqliteDb app = SqliteDb::OpenReadWrite(source_);
+  app.Exec("PRAGMA wal_autocheckpoint = 0");
+  app.Exec("SELECT count(*) FROM chat");
+  InsertBasics();
+  auto digest = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::hash<std::string>{}(std::string(std::istreambuf_iterator<char>(in), {}));
+  };
+  auto size = [](const std::string& path) { return std::filesystem::file_size(path); };
+  size_t main_before = digest(source_);
+  ASSERT_GT(size(source_ + "-wal"), 0u);
+
+  ASSERT_EQ(Sync(), ExitCode::kOk);  // default: none
+  EXPECT_EQ(digest(source_), main_before);
+  std::filesystem::create_directory(source_ + "-litestream");
+  ASSERT_EQ(Sync({}, "[sync]\ncheckpoint = \"passive\"\n"), ExitCode::kOk);
+  EXPECT_EQ(digest(source_), main_before);
+
+  std::filesystem::remove(source_ + "-litestream");
+  ASSERT_EQ(Sync({}, "[sync]\ncheckpoint = \"passive\"\n"), ExitCode::kOk);
+  EXPECT_NE(digest(source_), main_before);  // frames moved into the database file
+  EXPECT_TRUE(std::filesystem::exists(source_ + "-wal"));
+  SqliteStmt rows = app.Prepare("SELECT count(*) FROM chat");
+  ASSERT_TRUE(rows.Step());
+  EXPECT_EQ(rows.Int(0), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(JournalModes, SyncRunTest, ::testing::Values("delete", "wal"));

@@ -39,6 +39,7 @@ BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePla
   create_stage_sql_ = fmt::format("CREATE TEMP TABLE tenantsync_stage ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA",
                                   columns, table);
   copy_sql_ = fmt::format("COPY {} ({}) FROM STDIN", kStage, columns);
+  direct_copy_sql_ = fmt::format("COPY {} ({}) FROM STDIN", table, columns);
   std::string on_conflict =
       updates.empty() ? fmt::format("ON CONFLICT ({}) DO NOTHING", keys)
                       : fmt::format("ON CONFLICT ({}) DO UPDATE SET {} WHERE ROW({}) IS DISTINCT FROM ROW({})", keys,
@@ -48,7 +49,26 @@ BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePla
       table, columns, plan.identity_always ? "OVERRIDING SYSTEM VALUE " : "", columns, kStage, on_conflict);
 }
 
-void BatchWriter::BeginTransaction() { conn_.Exec(create_stage_sql_); }
+void BatchWriter::EnsureStage() {
+  if (stage_ready_) return;
+  conn_.Exec(create_stage_sql_);
+  stage_ready_ = true;
+}
+
+MergeOutcome BatchWriter::CopyDirect(const SourceBatch& batch) {
+  if (batch.good_rows() == 0) return {};
+  conn_.Exec("SAVEPOINT tenantsync_direct");
+  try {
+    MergeOutcome outcome;
+    outcome.written = conn_.CopyIn(direct_copy_sql_, batch.copy_data);
+    conn_.Exec("RELEASE SAVEPOINT tenantsync_direct");
+    return outcome;
+  } catch (const PgError& e) {
+    if (!RowCanCause(e)) throw;
+    conn_.Exec("ROLLBACK TO SAVEPOINT tenantsync_direct");
+  }
+  return Merge(batch);
+}
 
 long BatchWriter::Attempt(std::string_view lines, bool stage_may_hold_rows) {
   if (stage_may_hold_rows) conn_.Exec(std::string("TRUNCATE ") + kStage);
@@ -59,6 +79,7 @@ long BatchWriter::Attempt(std::string_view lines, bool stage_may_hold_rows) {
 MergeOutcome BatchWriter::Merge(const SourceBatch& batch) {
   MergeOutcome outcome;
   if (batch.good_rows() == 0) return outcome;
+  EnsureStage();
   conn_.Exec("SAVEPOINT tenantsync_batch");
   try {
     outcome.written = Attempt(batch.copy_data, false);

@@ -26,18 +26,30 @@ class BatchWriter {
  public:
   BatchWriter(PgConn& conn, const std::string& schema, const TablePlan& plan);
 
-  // Creates the staging table; call once per transaction, before Merge.
-  void BeginTransaction();
+  // Call at the start of every transaction (the staging table is created
+  // when first needed, and dropped at commit).
+  void BeginTransaction() { stage_ready_ = false; }
+
+  // Stages and merges the batch.
   MergeOutcome Merge(const SourceBatch& batch);
 
+  // The first copy into a table that was empty when the pass began: COPY
+  // straight into it, as fast as a raw COPY. Falls back to Merge for a batch
+  // PostgreSQL refuses (a duplicate key, an orphan). Never for a table with
+  // row-level security, which refuses COPY FROM.
+  MergeOutcome CopyDirect(const SourceBatch& batch);
+
  private:
+  void EnsureStage();
   long Attempt(std::string_view lines, bool stage_may_hold_rows);
   void Isolate(const SourceBatch& batch, size_t first, size_t last, MergeOutcome& outcome);
 
   PgConn& conn_;
   std::string create_stage_sql_;
   std::string copy_sql_;
+  std::string direct_copy_sql_;
   std::string merge_sql_;
+  bool stage_ready_ = false;
 };
 
 }  // namespace tenantsync

@@ -31,7 +31,12 @@ std::string KeyPredicate(const TablePlan& plan) {
 std::string ScanSql(const TablePlan& plan, bool filtered) {
   std::string table = QuoteSqliteIdentifier(plan.source->name);
   std::string rowid = plan.source->rowid_alias;
-  std::string change = filtered ? fmt::format(" AND {} >= ?2", QuoteSqliteIdentifier(plan.columns[static_cast<size_t>(plan.change)].name)) : "";
+  // As a subquery, the change filter can use an index on the change column
+  // (Open WebUI's chat has one) while the outer scan keeps rowid order: a
+  // pass with few changes reads few rows, whatever the table's size.
+  std::string change = filtered ? fmt::format(" AND {} IN (SELECT {} FROM {} WHERE {} >= ?2)", rowid, rowid, table,
+                                              QuoteSqliteIdentifier(plan.columns[static_cast<size_t>(plan.change)].name))
+                                : "";
   return fmt::format("SELECT {} FROM {} WHERE {} > ?1{} ORDER BY {} LIMIT ?3", SelectList(plan), table, rowid, change,
                      rowid);
 }

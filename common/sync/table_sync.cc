@@ -24,9 +24,9 @@ void RetryQuarantined(SyncContext& ctx, const TablePlan& plan, TableReader& read
   if (open_keys.empty()) return;
   PgTxn txn(ctx.conn, ctx.txn);
   if (ctx.fence) ctx.fence(ctx.conn);
+  writer.BeginTransaction();
   std::vector<std::string> gone_or_fixed;
   std::vector<RejectedRow> still_bad;
-  bool staged = false;
   for (const std::string& key : open_keys) {
     SourceBatch one = reader.ReadByKey(key);
     if (one.rows_read == 0) {
@@ -37,8 +37,6 @@ void RetryQuarantined(SyncContext& ctx, const TablePlan& plan, TableReader& read
       still_bad.push_back(std::move(one.rejected.front()));
       continue;
     }
-    if (!staged) writer.BeginTransaction();
-    staged = true;
     MergeOutcome m = writer.Merge(one);
     if (m.refused.empty()) {
       gone_or_fixed.push_back(key);
@@ -113,6 +111,13 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   RetryQuarantined(ctx, plan, reader, writer, open_keys, report);
   std::set<std::string> open(open_keys.begin(), open_keys.end());
 
+  // A table still empty when a fresh pass begins takes plain COPY (the
+  // initial copy); once anything is in it, every write is a merge.
+  bool direct = !resuming && !plan.target->row_security &&
+                ctx.conn.ExecOneRow(fmt::format("SELECT NOT EXISTS (SELECT 1 FROM {}.{})",
+                                                ctx.conn.QuoteIdentifier(ctx.schema),
+                                                ctx.conn.QuoteIdentifier(plan.name)))
+                        .Get(0, 0) == "t";
   long rows_in_pass = resuming ? progress.rows_total : 0;
   size_t bytes = 0;
   for (bool first = true;; first = false) {
@@ -135,8 +140,8 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
 
     PgTxn txn(ctx.conn, ctx.txn);
     if (ctx.fence) ctx.fence(ctx.conn);
-    if (batch.good_rows() > 0) writer.BeginTransaction();
-    MergeOutcome merged = writer.Merge(batch);
+    writer.BeginTransaction();
+    MergeOutcome merged = direct ? writer.CopyDirect(batch) : writer.Merge(batch);
     std::vector<RejectedRow> bad = std::move(batch.rejected);
     std::set<size_t> refused_rows;
     for (auto& [row, reason] : merged.refused) {

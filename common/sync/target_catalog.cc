@@ -11,7 +11,8 @@ void ReadColumns(PgConn& conn, TargetCatalog& catalog) {
   PgResult rows = conn.Exec(R"sql(
     SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
            a.atthasdef OR a.attidentity <> '', a.attgenerated <> '', a.attidentity = 'a',
-           coalesce(pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname), '')
+           coalesce(pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname), ''),
+           c.relrowsecurity
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_attribute a ON a.attrelid = c.oid
@@ -21,6 +22,7 @@ void ReadColumns(PgConn& conn, TargetCatalog& catalog) {
   for (int i = 0; i < rows.rows(); ++i) {
     TargetTable& table = catalog.tables[std::string(rows.Get(i, 0))];
     table.name = rows.Get(i, 0);
+    table.row_security = rows.Get(i, 8) == "t";
     table.columns.push_back({std::string(rows.Get(i, 1)), std::string(rows.Get(i, 2)), rows.Get(i, 3) == "t",
                              rows.Get(i, 4) == "t", rows.Get(i, 5) == "t", rows.Get(i, 6) == "t",
                              std::string(rows.Get(i, 7))});

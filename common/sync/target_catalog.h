@@ -27,6 +27,7 @@ struct TargetTable {
   std::vector<TargetColumn> columns;  // in attnum order
   std::vector<std::string> key;       // row identity; empty when the table has none
   bool key_is_primary = false;
+  bool row_security = false;  // RLS enabled: COPY FROM is refused, so always stage
 
   const TargetColumn* Find(const std::string& column) const;
 };

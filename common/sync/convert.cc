@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <charconv>
 #include <cmath>
@@ -26,9 +27,10 @@ constexpr int kSqliteNull = 5;
 
 bool NeedsCopyEscape(char c) { return c == '\\' || c == '\t' || c == '\n' || c == '\r'; }
 
-bool PlainCopyWord(uint64_t w) {
+// The bytes COPY's text format escapes (word_scan mask).
+uint64_t CopySpecials(uint64_t w) {
   using namespace word_scan;
-  return (HasByte(w, '\\') | HasByte(w, '\t') | HasByte(w, '\n') | HasByte(w, '\r')) == 0;
+  return HasByte(w, '\\') | HasByte(w, '\t') | HasByte(w, '\n') | HasByte(w, '\r');
 }
 
 // Appends `text` with COPY's text-format escapes; runs without a special byte
@@ -39,13 +41,18 @@ void AppendCopyEscaped(std::string_view text, std::string& out) {
   size_t run = 0;
   size_t i = 0;
   while (i < size) {
-    while (i + 8 <= size && PlainCopyWord(word_scan::Load8(data + i))) i += 8;
-    if (i >= size) break;
-    char c = data[i];
-    if (!NeedsCopyEscape(c)) {
+    if (i + 8 <= size) {
+      uint64_t specials = CopySpecials(word_scan::Load8(data + i));
+      if (specials == 0) {
+        i += 8;
+        continue;
+      }
+      i += word_scan::FirstMatch(specials);
+    } else if (!NeedsCopyEscape(data[i])) {
       ++i;
       continue;
     }
+    char c = data[i];
     out.append(data + run, i - run);
     out += '\\';
     out += c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
@@ -62,13 +69,14 @@ std::optional<std::string> CheckText(std::string_view text, size_t& code_points)
   size_t count = 0;
   size_t i = 0;
   while (i < size) {
-    while (i + 8 <= size) {
+    if (i + 8 <= size) {
       uint64_t w = word_scan::Load8(data + i);
-      if ((word_scan::HasNonAscii(w) | word_scan::HasZeroByte(w)) != 0) break;
-      i += 8;
-      count += 8;
+      uint64_t specials = word_scan::HasNonAscii(w) | word_scan::HasZeroByte(w);
+      size_t plain = specials == 0 ? 8 : word_scan::FirstMatch(specials);
+      i += plain;
+      count += plain;
+      if (specials == 0) continue;
     }
-    if (i >= size) break;
     auto c = static_cast<unsigned char>(data[i]);
     if (c == 0) return fmt::format("NUL byte in text at byte {}", i);
     size_t len = c < 0x80 ? 1 : Utf8SequenceLength(text, i);
@@ -114,7 +122,7 @@ std::string_view RealText(const SourceValue& value, NumberText& scratch) {
   return ShortestText(value.real, scratch);
 }
 
-// ---- messages -------------------------------------------------------------
+// ---- helpers ---------------------------------------------------------------
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
   if (a.size() != lower.size()) return false;
@@ -155,15 +163,20 @@ struct IntegerRange {
 
 IntegerRange RangeOf(TargetKind kind) {
   switch (kind) {
-    case TargetKind::kInt16: return {INT16_MIN, INT16_MAX, "smallint"};
-    case TargetKind::kInt32: return {INT32_MIN, INT32_MAX, "integer"};
-    default: return {INT64_MIN, INT64_MAX, "bigint"};
+    case TargetKind::kInt16:
+      return {INT16_MIN, INT16_MAX, "smallint"};
+    case TargetKind::kInt32:
+      return {INT32_MIN, INT32_MAX, "integer"};
+    default:
+      return {INT64_MIN, INT64_MAX, "bigint"};
   }
 }
 
 std::optional<std::string> AppendInteger(const SourceValue& value, TargetKind kind, std::string& out) {
   const IntegerRange range = RangeOf(kind);
-  auto out_of_range = [&] { return fmt::format("integer out of range for {}: {}", range.name, DescribeSourceValue(value)); };
+  auto out_of_range = [&] {
+    return fmt::format("integer out of range for {}: {}", range.name, DescribeSourceValue(value));
+  };
   auto not_integer = [&] { return fmt::format("not an integer: {}", DescribeSourceValue(value)); };
   int64_t n = 0;
   switch (value.type) {
@@ -284,7 +297,8 @@ std::optional<std::string> AppendFloat(const SourceValue& value, TargetKind kind
         out += special;
         return std::nullopt;
       }
-      if (!ParseDecimal(s, DecimalSyntax::kPostgres)) return fmt::format("not a number: {}", DescribeSourceValue(value));
+      if (!ParseDecimal(s, DecimalSyntax::kPostgres))
+        return fmt::format("not a number: {}", DescribeSourceValue(value));
       std::string_view digits = s[0] == '+' ? s.substr(1) : s;
       double d = 0;
       std::from_chars_result r = std::from_chars(digits.data(), digits.data() + digits.size(), d);
@@ -342,7 +356,8 @@ std::optional<std::string> AppendJson(const SourceValue& value, TargetKind kind,
       out.append(IntegerText(value.integer, scratch));
       return std::nullopt;
     case kSqliteFloat: {
-      if (!std::isfinite(value.real)) return fmt::format("not a finite number for JSON: {}", DescribeSourceValue(value));
+      if (!std::isfinite(value.real))
+        return fmt::format("not a finite number for JSON: {}", DescribeSourceValue(value));
       std::string_view text = RealText(value, scratch);
       if (!ParseDecimal(text, DecimalSyntax::kJson)) text = ShortestText(value.real, scratch);
       out.append(text);

@@ -17,13 +17,15 @@
 
 namespace tenantsync {
 
+// clang-format off
 enum class TargetKind { kText, kVarchar, kChar, kBoolean, kInt16, kInt32, kInt64, kNumeric, kFloat4, kFloat8,
                         kJson, kJsonb, kTimestamp, kTimestampTz, kDate, kBytea, kUuid, kOther };
+// clang-format on
 
 struct TargetType {
   TargetKind kind = TargetKind::kOther;
-  int max_chars = -1;      // varchar(n)/char(n): n; else -1
-  std::string pg_name;     // as format_type() printed it, e.g. "character varying(255)"
+  int max_chars = -1;   // varchar(n)/char(n): n; else -1
+  std::string pg_name;  // as format_type() printed it, e.g. "character varying(255)"
 };
 
 // Parses PostgreSQL's format_type(atttypid, atttypmod) output: "text", "character varying(255)",
@@ -36,7 +38,7 @@ TargetType ParseTargetType(std::string_view format_type);
 // One SQLite value as sqlite3_column_* give it. For SQLITE_INTEGER and SQLITE_FLOAT, `bytes` holds SQLite's own
 // text rendering of the number (sqlite3_column_text), e.g. "1.0" for a REAL 1.0.
 struct SourceValue {
-  int type = 5;            // SQLITE_INTEGER 1, SQLITE_FLOAT 2, SQLITE_TEXT 3, SQLITE_BLOB 4, SQLITE_NULL 5
+  int type = 5;  // SQLITE_INTEGER 1, SQLITE_FLOAT 2, SQLITE_TEXT 3, SQLITE_BLOB 4, SQLITE_NULL 5
   int64_t integer = 0;
   double real = 0;
   std::string_view bytes;  // text or blob bytes (may contain NUL, may be invalid UTF-8)

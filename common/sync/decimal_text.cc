@@ -111,7 +111,7 @@ bool FitsNumericTypmod(const DecimalText& number, int precision, int scale) {
   int64_t keep = point + scale;
   int64_t first_index = static_cast<int64_t>(first);
   int64_t allowed = static_cast<int64_t>(precision) - scale;  // integer digits allowed
-  if (first_index > keep) return true;  // rounds to zero
+  if (first_index > keep) return true;                        // rounds to zero
   if (first_index == keep) {
     // Only the rounding digit: the value becomes 0 or 10^-scale, which has
     // 1 - scale integer digits; precision >= 1 makes that fit.

@@ -16,11 +16,11 @@ using Kind = JsonProblem::Kind;
 
 constexpr int kDepthCap = 4096;  // bits of container stack kept on the C++ stack
 
-// True when none of the eight bytes ends a plain run inside a string: no
-// quote, backslash, control character or non-ASCII byte.
-bool PlainStringWord(uint64_t w) {
+// The bytes that end a plain run inside a string: quote, backslash, control
+// characters and non-ASCII bytes (word_scan mask).
+uint64_t StringSpecials(uint64_t w) {
   using namespace word_scan;
-  return (HasNonAscii(w) | HasByte(w, '"') | HasByte(w, '\\') | HasByteBelow(w, 0x20)) == 0;
+  return HasNonAscii(w) | HasByte(w, '"') | HasByte(w, '\\') | HasByteBelow(w, 0x20);
 }
 
 bool PlainStringByte(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
@@ -169,8 +169,16 @@ bool Checker::String() {
   const char* data = text_.data();
   const size_t size = text_.size();
   for (;;) {
-    while (pos_ + 8 <= size && PlainStringWord(word_scan::Load8(data + pos_))) pos_ += 8;
-    while (pos_ < size && PlainStringByte(static_cast<unsigned char>(data[pos_]))) ++pos_;
+    if (pos_ + 8 <= size) {
+      uint64_t specials = StringSpecials(word_scan::Load8(data + pos_));
+      if (specials == 0) {
+        pos_ += 8;
+        continue;
+      }
+      pos_ += word_scan::FirstMatch(specials);
+    } else {
+      while (pos_ < size && PlainStringByte(static_cast<unsigned char>(data[pos_]))) ++pos_;
+    }
     if (pos_ >= size) return Fail(Kind::kSyntax, pos_, "unterminated string");
     unsigned char c = static_cast<unsigned char>(data[pos_]);
     if (c == '"') {

@@ -22,17 +22,17 @@ struct JsonCheckOptions {
 
 struct JsonProblem {
   enum class Kind {
-    kInvalidUtf8,     // "invalid UTF-8 at byte N"
-    kNulByte,         // "NUL byte in text at byte N"
-    kSyntax,          // "not valid JSON at byte N: <detail>"
-    kTooDeep,         // "JSON nested deeper than 512 levels at byte N"
-    kNulEscape,       // jsonb only
-    kLoneSurrogate,   // jsonb only
-    kNumberRange,     // jsonb only
+    kInvalidUtf8,    // "invalid UTF-8 at byte N"
+    kNulByte,        // "NUL byte in text at byte N"
+    kSyntax,         // "not valid JSON at byte N: <detail>"
+    kTooDeep,        // "JSON nested deeper than 512 levels at byte N"
+    kNulEscape,      // jsonb only
+    kLoneSurrogate,  // jsonb only
+    kNumberRange,    // jsonb only
   };
   Kind kind = Kind::kSyntax;
-  size_t offset = 0;           // byte offset from 0
-  const char* detail = "";     // for kSyntax: what was expected or found (static text)
+  size_t offset = 0;        // byte offset from 0
+  const char* detail = "";  // for kSyntax: what was expected or found (static text)
 };
 
 // Checks that `text` is exactly one JSON value, optionally surrounded by

@@ -1,9 +1,13 @@
 #pragma once
 // Eight bytes at a time: the tests that let the converter and the JSON
 // validator skip plain runs of text quickly ("Bit Twiddling Hacks",
-// haszero/hasvalue/hasless). Each returns non-zero exactly when some byte of
-// the word matches; which byte is not reported.
+// haszero/hasvalue/hasless). Each returns a mask that is non-zero exactly
+// when some byte of the word matches. Bits above the first match may be
+// spurious (borrows), but the lowest set bit always marks the first match,
+// also in an OR of several masks: FirstMatch() turns it into a byte index.
 
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -22,5 +26,11 @@ inline uint64_t HasByte(uint64_t v, unsigned char b) { return HasZeroByte(v ^ (k
 // Some byte is below n; n must be at most 128.
 inline uint64_t HasByteBelow(uint64_t v, unsigned char n) { return (v - kOnes * n) & ~v & kHighBits; }
 inline uint64_t HasNonAscii(uint64_t v) { return v & kHighBits; }
+
+// Index (0-7) in memory order of the first matching byte of a non-zero mask.
+inline size_t FirstMatch(uint64_t mask) {
+  static_assert(std::endian::native == std::endian::little, "word_scan assumes a little-endian load");
+  return static_cast<size_t>(std::countr_zero(mask)) / 8;
+}
 
 }  // namespace tenantsync::word_scan

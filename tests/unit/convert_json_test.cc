@@ -26,26 +26,43 @@ std::string Nested(int depth, const std::string& open, const std::string& inner,
 
 TEST(ConvertJsonCheckTest, AcceptsValidJson) {
   const std::vector<std::string> valid = {
-      "0", "-0", "1e5", "1.5E-3", "-1.25e+10", "0.5", "123456789012345678901234567890", "1E400",
-      "true", "false", "null", "\"\"", "\"x\"", "[]", "{}", "[[[]]]", " \t\r\n[ 1 , 2 ]\n ",
+      "0",
+      "-0",
+      "1e5",
+      "1.5E-3",
+      "-1.25e+10",
+      "0.5",
+      "123456789012345678901234567890",
+      "1E400",
+      "true",
+      "false",
+      "null",
+      "\"\"",
+      "\"x\"",
+      "[]",
+      "{}",
+      "[[[]]]",
+      " \t\r\n[ 1 , 2 ]\n ",
       R"({"a":{"b":[1,{"c":null}],"d":"e"}})",
       R"({"b": 1, "a": [true, false, null]})",
       R"({"a":1,"a":2})",  // duplicate keys are the document's business
       R"("\"\\\/\b\f\n\r\t")",
       R"("\u00e9\u00E9")",
-      R"("\ud83d\ude00")",  // a surrogate pair
-      R"("\ud800")",        // json (not jsonb) does not decode escapes
-      R"("\u0000")",        // likewise
+      R"("\ud83d\ude00")",                              // a surrogate pair
+      R"("\ud800")",                                    // json (not jsonb) does not decode escapes
+      R"("\u0000")",                                    // likewise
       "\"caf\xc3\xa9 \xf0\x9f\x98\x80 \xe6\x97\xa5\"",  // raw UTF-8
       "\"\x7f\"",                                       // DEL needs no escape
-      "[\"0123456789abcdef\\n0123456789abcdef\\\"\", \"\xc3\xa9" "0123456789\"]",
+      "[\"0123456789abcdef\\n0123456789abcdef\\\"\", \"\xc3\xa9"
+      "0123456789\"]",
       Nested(512, "[", "", "]"),
       Nested(512, "{\"a\":", "1", "}"),
       Nested(511, "[", "{}", "]"),
   };
   for (const std::string& text : valid) {
     std::optional<JsonProblem> problem = CheckJson(text);
-    EXPECT_FALSE(problem.has_value()) << text.substr(0, 80) << ": " << DescribeJsonProblem(problem.value_or(JsonProblem{}));
+    EXPECT_FALSE(problem.has_value()) << text.substr(0, 80) << ": "
+                                      << DescribeJsonProblem(problem.value_or(JsonProblem{}));
   }
 }
 
@@ -100,7 +117,9 @@ TEST(ConvertJsonCheckTest, RejectsInvalidJsonWithItsPosition) {
       {"0x10", "not valid JSON at byte 1: unexpected data after the value"},
       {"\"abc", "not valid JSON at byte 4: unterminated string"},
       {"\"abc\\", "not valid JSON at byte 5: unterminated string"},
-      {"\"a\x01" "b\"", "not valid JSON at byte 2: control character in string (must be escaped)"},
+      {"\"a\x01"
+       "b\"",
+       "not valid JSON at byte 2: control character in string (must be escaped)"},
       {"\"tab\there\"", "not valid JSON at byte 4: control character in string (must be escaped)"},
       {"\"line\nbreak\"", "not valid JSON at byte 5: control character in string (must be escaped)"},
       {R"("\x")", "not valid JSON at byte 2: invalid escape"},
@@ -111,7 +130,9 @@ TEST(ConvertJsonCheckTest, RejectsInvalidJsonWithItsPosition) {
       {"1\0"s, "NUL byte in text at byte 1"},
       {"\0"s, "NUL byte in text at byte 0"},
       {"\"0123456789abcdef\0\""s, "NUL byte in text at byte 17"},
-      {"\"a\xff" "b\"", "invalid UTF-8 at byte 2"},
+      {"\"a\xff"
+       "b\"",
+       "invalid UTF-8 at byte 2"},
       {"\"\xed\xa0\x80\"", "invalid UTF-8 at byte 1"},  // an encoded surrogate
       {"\"\xc3\"", "invalid UTF-8 at byte 1"},
       {"\xff", "invalid UTF-8 at byte 0"},
@@ -125,6 +146,37 @@ TEST(ConvertJsonCheckTest, RejectsInvalidJsonWithItsPosition) {
     std::optional<JsonProblem> problem = CheckJson(c.text);
     ASSERT_TRUE(problem.has_value()) << c.text.substr(0, 80);
     EXPECT_EQ(DescribeJsonProblem(*problem), c.reason) << c.text.substr(0, 80);
+  }
+}
+
+TEST(ConvertJsonCheckTest, FindsStringSpecialsAtEveryOffset) {
+  // Strings are scanned eight bytes at a time: each special at each offset,
+  // followed by plain and special neighbours.
+  for (size_t at = 1; at < 26; ++at) {
+    const std::string body(at - 1, 'a');
+    for (std::string ok : {"\\n"s, "\\\""s, "\\u00e9"s, "\xc3\xa9"s, "\xf0\x9f\x98\x80"s}) {
+      for (std::string next : {"a"s, "\\t"s, "\xc3\xa9"s, ""s}) {
+        std::string text = "\"" + body + ok + next + "aaaaaaaaaa\"";
+        EXPECT_FALSE(CheckJson(text).has_value()) << text;
+      }
+    }
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {"\x01", "not valid JSON at byte " + std::to_string(at) + ": control character in string (must be escaped)"},
+        {"\x1f", "not valid JSON at byte " + std::to_string(at) + ": control character in string (must be escaped)"},
+        {"\0"s, "NUL byte in text at byte " + std::to_string(at)},
+        {"\xff", "invalid UTF-8 at byte " + std::to_string(at)},
+        {"\xe2\x82", "invalid UTF-8 at byte " + std::to_string(at)},
+    };
+    for (const auto& [bytes, reason] : bad) {
+      for (std::string next : {"a"s, "\0"s, "\x01"s, "\xc3\xa9"s, "\""s}) {
+        std::optional<JsonProblem> problem = CheckJson("\"" + body + bytes + next + "aaaaaaaaaa\"");
+        ASSERT_TRUE(problem.has_value()) << at;
+        EXPECT_EQ(DescribeJsonProblem(*problem), reason) << at;
+      }
+    }
+    std::optional<JsonProblem> problem = CheckJson("\"" + body);
+    ASSERT_TRUE(problem.has_value());
+    EXPECT_EQ(DescribeJsonProblem(*problem), "not valid JSON at byte " + std::to_string(at) + ": unterminated string");
   }
 }
 
@@ -159,7 +211,8 @@ TEST(ConvertJsonCheckTest, JsonbReportsABrokenLowSurrogateAsSyntax) {
   for (const JsonCheckOptions& options : {JsonCheckOptions{}, jsonb}) {
     std::optional<JsonProblem> problem = CheckJson(R"("\ud83d\u12")", options);
     ASSERT_TRUE(problem.has_value());
-    EXPECT_EQ(DescribeJsonProblem(*problem, options), "not valid JSON at byte 11: \\u must be followed by four hex digits");
+    EXPECT_EQ(DescribeJsonProblem(*problem, options),
+              "not valid JSON at byte 11: \\u must be followed by four hex digits");
   }
 }
 

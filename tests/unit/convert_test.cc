@@ -76,10 +76,9 @@ TEST(ConvertTargetTypeTest, ParsesFormatTypeOutput) {
 }
 
 TEST(ConvertNullTest, SqlNullIsBackslashNForEveryKind) {
-  for (const char* type : {"text", "character varying(1)", "character(1)", "boolean", "smallint", "integer",
-                           "bigint", "numeric(1,0)", "real", "double precision", "json", "jsonb",
-                           "timestamp without time zone", "timestamp with time zone", "date", "bytea", "uuid",
-                           "interval"}) {
+  for (const char* type : {"text", "character varying(1)", "character(1)", "boolean", "smallint", "integer", "bigint",
+                           "numeric(1,0)", "real", "double precision", "json", "jsonb", "timestamp without time zone",
+                           "timestamp with time zone", "date", "bytea", "uuid", "interval"}) {
     ExpectAccepted(type, {{Null(), "\\N"}});
   }
 }
@@ -109,13 +108,54 @@ TEST(ConvertTextTest, EscapesForCopyTextFormat) {
                          });
 }
 
+TEST(ConvertTextTest, FindsSpecialBytesAtEveryOffset) {
+  // The scans look at eight bytes at a time: put each special byte at each
+  // position of the first three words, with plain and special neighbours.
+  const TargetType text = ParseTargetType("text");
+  for (size_t at = 0; at < 24; ++at) {
+    for (char special : {'\\', '\t', '\n', '\r'}) {
+      for (char after : {'a', '\\', '\x01', '\x7f'}) {
+        std::string value(30, 'a');
+        value[at] = special;
+        if (at + 1 < value.size()) value[at + 1] = after;
+        std::string expected;
+        for (char c : value) {
+          if (c == '\\')
+            expected += "\\\\";
+          else if (c == '\t')
+            expected += "\\t";
+          else if (c == '\n')
+            expected += "\\n";
+          else if (c == '\r')
+            expected += "\\r";
+          else
+            expected += c;
+        }
+        std::string out;
+        ASSERT_FALSE(AppendCopyField(Text(value).view(), text, out)) << at;
+        EXPECT_EQ(out, expected) << "special at " << at;
+      }
+    }
+    for (std::string bad : {"\0"s, "\xff"s, "\x80"s, "\xc3"s}) {
+      for (std::string after : {"a"s, "\0"s, "\x01"s, "\xc3\xa9"s}) {
+        std::string value = std::string(at, 'a') + bad + after + std::string(10, 'a');
+        std::string out;
+        std::optional<std::string> problem = AppendCopyField(Text(value).view(), text, out);
+        ASSERT_TRUE(problem.has_value()) << at;
+        std::string what = bad == "\0"s ? "NUL byte in text" : "invalid UTF-8";
+        EXPECT_EQ(*problem, what + " at byte " + std::to_string(at)) << at;
+      }
+    }
+  }
+}
+
 TEST(ConvertTextTest, NumbersBecomeTheirDecimalText) {
   ExpectAccepted("text", {
                              {Int(42), "42"},
                              {Int(-9223372036854775807 - 1), "-9223372036854775808"},
-                             {Real(1.0, "1.0"), "1.0"},      // SQLite's rendering
+                             {Real(1.0, "1.0"), "1.0"},  // SQLite's rendering
                              {Real(1e20, "1.0e+20"), "1.0e+20"},
-                             {Real(1.5, ""), "1.5"},         // none given: shortest round trip
+                             {Real(1.5, ""), "1.5"},  // none given: shortest round trip
                              // SQLite prints 15 digits, which loses this double: use the exact one.
                              {Real(0.1 + 0.2, "0.3"), "0.30000000000000004"},
                          });
@@ -132,13 +172,15 @@ TEST(ConvertTextTest, RefusesNulAndInvalidUtf8) {
       {Text("\0"s), "NUL byte in text at byte 0"},
       {Text("01234567\0"s), "NUL byte in text at byte 8"},
       {Text("0123456789abcdef\0"s), "NUL byte in text at byte 16"},
-      {Text("ab\xff" "cd"), "invalid UTF-8 at byte 2"},
+      {Text("ab\xff"
+            "cd"),
+       "invalid UTF-8 at byte 2"},
       {Text("0123456789abcdefg\x80"), "invalid UTF-8 at byte 17"},
-      {Text("\xc0\xaf"), "invalid UTF-8 at byte 0"},           // overlong '/'
-      {Text("x\xe0\x80\xaf"), "invalid UTF-8 at byte 1"},      // overlong, three bytes
-      {Text("\xed\xa0\x80"), "invalid UTF-8 at byte 0"},       // U+D800, a surrogate
-      {Text("\xf4\x90\x80\x80"), "invalid UTF-8 at byte 0"},   // past U+10FFFF
-      {Text("abc\xe2\x82"), "invalid UTF-8 at byte 3"},        // truncated at the end
+      {Text("\xc0\xaf"), "invalid UTF-8 at byte 0"},          // overlong '/'
+      {Text("x\xe0\x80\xaf"), "invalid UTF-8 at byte 1"},     // overlong, three bytes
+      {Text("\xed\xa0\x80"), "invalid UTF-8 at byte 0"},      // U+D800, a surrogate
+      {Text("\xf4\x90\x80\x80"), "invalid UTF-8 at byte 0"},  // past U+10FFFF
+      {Text("abc\xe2\x82"), "invalid UTF-8 at byte 3"},       // truncated at the end
       {Text("\xc3\xa9\xc3"), "invalid UTF-8 at byte 2"},
       {Text("\xf8\x88\x80\x80\x80"), "invalid UTF-8 at byte 0"},  // five-byte form
   };
@@ -169,7 +211,8 @@ TEST(ConvertTextTest, VarcharAndCharLengthsCountCodePoints) {
   ExpectAccepted("character varying(10)", {{Text("aaaaaaaaa\xc3\xa9"), "aaaaaaaaa\xc3\xa9"}});
   ExpectRejected("character varying(10)",
                  {{Text("aaaaaaaaa\xc3\xa9\xc3\xa9"), "text longer than varchar(10): 11 characters"}});
-  ExpectRejected("character varying(255)", {{Text(std::string(300, 'x')), "text longer than varchar(255): 300 characters"}});
+  ExpectRejected("character varying(255)",
+                 {{Text(std::string(300, 'x')), "text longer than varchar(255): 300 characters"}});
   ExpectAccepted("character(2)", {{Text("ab"), "ab"}, {Text("a"), "a"}});
   ExpectRejected("character(2)", {{Text("abc"), "text longer than char(2): 3 characters"}});
   ExpectAccepted("character varying", {{Text(std::string(10000, 'x')), std::string(10000, 'x')}});
@@ -221,13 +264,14 @@ TEST(ConvertIntegerTest, ChecksTheRangeOfEachType) {
                                {Int(std::numeric_limits<int64_t>::min()), "-9223372036854775808"},
                                {Real(-9223372036854775808.0, "-9.22337203685478e+18"), "-9223372036854775808"},
                            });
-  ExpectRejected("bigint", {
-                               {Real(9223372036854775808.0, "9.22337203685478e+18"),
-                                "integer out of range for bigint: 9.223372036854776e+18"},
-                               {Real(1e20, "1.0e+20"), "integer out of range for bigint: 1.0e+20"},
-                               {Text("9223372036854775808"), "integer out of range for bigint: '9223372036854775808'"},
-                               {Text("-99999999999999999999"), "integer out of range for bigint: '-99999999999999999999'"},
-                           });
+  ExpectRejected("bigint",
+                 {
+                     {Real(9223372036854775808.0, "9.22337203685478e+18"),
+                      "integer out of range for bigint: 9.223372036854776e+18"},
+                     {Real(1e20, "1.0e+20"), "integer out of range for bigint: 1.0e+20"},
+                     {Text("9223372036854775808"), "integer out of range for bigint: '9223372036854775808'"},
+                     {Text("-99999999999999999999"), "integer out of range for bigint: '-99999999999999999999'"},
+                 });
 }
 
 TEST(ConvertIntegerTest, TakesIntegralRealsAndWholeDecimalText) {
@@ -277,8 +321,8 @@ TEST(ConvertNumericTest, WritesIntegersRealsAndDecimalText) {
                                 {Text("1e-3"), "1e-3"},
                                 {Text("1E+10"), "1E+10"},
                                 {Text("00012"), "00012"},
-                                {Text("1e131071"), "1e131071"},    // 131072 digits: numeric's maximum
-                                {Text("1e-16383"), "1e-16383"},    // display scale 16383: the maximum
+                                {Text("1e131071"), "1e131071"},  // 131072 digits: numeric's maximum
+                                {Text("1e-16383"), "1e-16383"},  // display scale 16383: the maximum
                             });
   ExpectRejected("numeric", {
                                 {Real(INFINITY, "Inf"), "not a finite number for numeric: Inf"},
@@ -377,15 +421,16 @@ TEST(ConvertUuidTest, AcceptsHexUuidText) {
                              {Text("123e4567e89b12d3a456426614174000"), "123e4567e89b12d3a456426614174000"},
                              {Blob("123e4567-e89b-12d3-a456-426614174000"), "123e4567-e89b-12d3-a456-426614174000"},
                          });
-  ExpectRejected("uuid", {
-                             {Text("123e4567-e89b-12d3-a456-42661417400"), "not a uuid: '123e4567-e89b-12d3-a456-42661417400'"},
-                             {Text("{123e4567-e89b-12d3-a456-426614174000}"),
-                              "not a uuid: '{123e4567-e89b-12d3-a456-426614174000}'"},
-                             {Text("123e4567-e89b-12d3-a456-42661417400g"), "not a uuid: '123e4567-e89b-12d3-a456-42661417400g'"},
-                             {Text("123e4567e-89b-12d3-a456-426614174000"), "not a uuid: '123e4567e-89b-12d3-a456-426614174000'"},
-                             {Text(""), "not a uuid: ''"},
-                             {Int(42), "not a uuid: 42"},
-                         });
+  ExpectRejected(
+      "uuid",
+      {
+          {Text("123e4567-e89b-12d3-a456-42661417400"), "not a uuid: '123e4567-e89b-12d3-a456-42661417400'"},
+          {Text("{123e4567-e89b-12d3-a456-426614174000}"), "not a uuid: '{123e4567-e89b-12d3-a456-426614174000}'"},
+          {Text("123e4567-e89b-12d3-a456-42661417400g"), "not a uuid: '123e4567-e89b-12d3-a456-42661417400g'"},
+          {Text("123e4567e-89b-12d3-a456-426614174000"), "not a uuid: '123e4567e-89b-12d3-a456-426614174000'"},
+          {Text(""), "not a uuid: ''"},
+          {Int(42), "not a uuid: 42"},
+      });
 }
 
 TEST(ConvertByteaTest, WritesEscapedHexFormat) {
@@ -438,7 +483,10 @@ TEST(ConvertDescribeTest, QuotesShortensAndSanitises) {
   EXPECT_EQ(DescribeSourceValue(Real(1.0, "1.0").view()), "1.0");
   EXPECT_EQ(DescribeSourceValue(Blob("abc").view()), "blob of 3 bytes");
   EXPECT_EQ(DescribeSourceValue(Text("it's").view()), "'it's'");
-  EXPECT_EQ(DescribeSourceValue(Text("a\nb\0c\xff" "d"s).view()), "'a?b?c?d'");
+  EXPECT_EQ(DescribeSourceValue(Text("a\nb\0c\xff"
+                                     "d"s)
+                                    .view()),
+            "'a?b?c?d'");
   EXPECT_EQ(DescribeSourceValue(Text(std::string(41, 'x')).view()), "'" + std::string(40, 'x') + "…'");
   EXPECT_EQ(DescribeSourceValue(Text(std::string(40, 'x')).view()), "'" + std::string(40, 'x') + "'");
   std::string emoji;

@@ -80,10 +80,10 @@ TEST(ConvertTimeTest, RealEpochsRoundToTheMicrosecond) {
       {Real(1700000000.1, "1700000000.1"), "2023-11-14 22:13:20.100000"},  // not .099999
       {Real(1700000000.0, "1700000000.0"), "2023-11-14 22:13:20"},
       {Real(-0.5, "-0.5"), "1969-12-31 23:59:59.500000"},
-      {Real(1.7e12, "1700000000000.0"), "2023-11-14 22:13:20"},              // milliseconds
+      {Real(1.7e12, "1700000000000.0"), "2023-11-14 22:13:20"},  // milliseconds
       {Real(1700000000123.5, "1700000000123.5"), "2023-11-14 22:13:20.123500"},
-      {Real(1.7e15, "1.7e+15"), "2023-11-14 22:13:20"},                      // microseconds
-      {Real(1.7e18, "1.7e+18"), "2023-11-14 22:13:20"},                      // nanoseconds
+      {Real(1.7e15, "1.7e+15"), "2023-11-14 22:13:20"},  // microseconds
+      {Real(1.7e18, "1.7e+18"), "2023-11-14 22:13:20"},  // nanoseconds
   });
   const std::vector<Reject> rejected = {
       {Real(INFINITY, "Inf"), "epoch out of range for timestamp: Inf"},
@@ -141,8 +141,9 @@ TEST(ConvertTimeTest, TimestamptzKeepsTheOffset) {
   ExpectRejected(kTs, {{Text("2024-01-02T03:04:05+05:30"),
                         "timestamp text with a non-UTC offset for a column without time zone: "
                         "'2024-01-02T03:04:05+05:30'"}});
-  ExpectRejected(kDate, {{Text("2024-01-02T00:00:00+02:00"),
-                          "date text with a non-UTC offset for a column without time zone: '2024-01-02T00:00:00+02:00'"}});
+  ExpectRejected(kDate,
+                 {{Text("2024-01-02T00:00:00+02:00"),
+                   "date text with a non-UTC offset for a column without time zone: '2024-01-02T00:00:00+02:00'"}});
 }
 
 TEST(ConvertTimeTest, ValidatesFields) {
@@ -170,11 +171,28 @@ TEST(ConvertTimeTest, ValidatesFields) {
 }
 
 TEST(ConvertTimeTest, RefusesUnrecognisedText) {
-  for (const std::string text :
-       {"2024-1-2", "2024/01/02", "20240102", "2024-01-02 ", " 2024-01-02", "2024-01-02 3:04", "2024-01-02 03:04:5",
-        "2024-01-02 03:04:05.", "2024-01-02 03:04:05.1234567890", "2024-01-02 03:04:05 +00:00",
-        "2024-01-02 03:04:05+0530", "2024-01-02 03:04:05+5", "2024-01-02 03:04:05UTC", "2024-01-02 03:04.5",
-        "2024-01-02X03:04", "2024-01-02T", "yesterday", "now", "1700000000", "", "24-01-02", "+2024-01-02"}) {
+  for (const std::string text : {"2024-1-2",
+                                 "2024/01/02",
+                                 "20240102",
+                                 "2024-01-02 ",
+                                 " 2024-01-02",
+                                 "2024-01-02 3:04",
+                                 "2024-01-02 03:04:5",
+                                 "2024-01-02 03:04:05.",
+                                 "2024-01-02 03:04:05.1234567890",
+                                 "2024-01-02 03:04:05 +00:00",
+                                 "2024-01-02 03:04:05+0530",
+                                 "2024-01-02 03:04:05+5",
+                                 "2024-01-02 03:04:05UTC",
+                                 "2024-01-02 03:04.5",
+                                 "2024-01-02X03:04",
+                                 "2024-01-02T",
+                                 "yesterday",
+                                 "now",
+                                 "1700000000",
+                                 "",
+                                 "24-01-02",
+                                 "+2024-01-02"}) {
     ExpectRejected(kTs, {{Text(text), "unrecognised timestamp text '" + text + "'"}});
     ExpectRejected(kDate, {{Text(text), "unrecognised date text '" + text + "'"}});
   }

@@ -116,8 +116,7 @@ bool AddCluster(PgConn& admin, const ClusterAddOptions& options, const PostgresC
   std::string temp = generated ? WriteTempBeside(options.password_file, password + "\n", 0600) : "";
   try {
     PgTxn txn(admin);
-    for (const PlanStep& step : plan.steps())
-      if (!step.sql.empty()) admin.Exec(step.sql, step.params);
+    plan.Execute(admin);
     txn.Commit();
   } catch (...) {
     if (!temp.empty()) unlink(temp.c_str());
@@ -153,8 +152,7 @@ void RotatePassword(PgConn& admin, const std::string& cluster, const std::string
   std::string temp = WriteTempBeside(password_file, password + "\n", 0600);
   try {
     PgTxn txn(admin);
-    for (const PlanStep& step : plan.steps())
-      if (!step.sql.empty()) admin.Exec(step.sql, step.params);
+    plan.Execute(admin);
     txn.Commit();
   } catch (...) {
     unlink(temp.c_str());

@@ -11,7 +11,7 @@ namespace tenantsync {
 
 struct PlanStep {
   std::string description;        // shown to the operator
-  std::string sql;                // executed
+  std::string sql;                // executed; "" for a step done locally (a file written)
   std::vector<PgParam> params;
 };
 
@@ -22,7 +22,7 @@ class Plan {
   }
   const std::vector<PlanStep>& steps() const { return steps_; }
   bool empty() const { return steps_.empty(); }
-  // Runs every step on `conn` (the caller owns the transaction).
+  // Runs every step's SQL on `conn` (the caller owns the transaction).
   void Execute(PgConn& conn) const;
 
  private:

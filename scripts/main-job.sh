@@ -44,17 +44,50 @@ if [ -n "$password_file" ]; then
   "$bin/sync-schema" --config "$config" cluster add "$cluster" --password-file "$password_file" --if-not-exists
 fi
 
+# The tenant: the file given, or a generated Open WebUI database (the same
+# every time, so a second `make run` finds nothing to copy).
 if [ -n "${SQLITE:-}" ]; then
   sqlite_path="$(realpath "$SQLITE")"
   [ -r "$sqlite_path" ] || { echo "run: cannot read SQLITE=$SQLITE" >&2; exit 66; }
   name="${DEPLOYMENT:-$(basename "$(dirname "$sqlite_path")")}"
-  step "register tenant $name ($sqlite_path)"
-  "$bin/sync-schema" --config "$config" deployment add "$name" --cluster "$cluster" --sqlite "$sqlite_path"
+else
+  name="${DEPLOYMENT:-demo}"
+  sqlite_path="$state/tenants/$name/webui.db"
+  mkdir -p "$(dirname "$sqlite_path")"
+  step "generate tenant $name: an Open WebUI 0.6.43 database ($sqlite_path)"
+  "$bin/sync-gen" "$sqlite_path" --users "${USERS:-200}" --chats-per-user "${CHATS_PER_USER:-20}"
+fi
+schema="client_$(echo "$name" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_\n' '_')"
+
+step "register tenant $name ($sqlite_path -> schema $schema)"
+"$bin/sync-schema" --config "$config" deployment add "$name" --cluster "$cluster" --sqlite "$sqlite_path"
+
+# Open WebUI creates its own tables when it runs on PostgreSQL; here the
+# admin loads the same schema (0.6.43) once, then grants it to the cluster.
+if [ -z "${TENANTSYNC_CONFIG:-}" ] && [ "$(psql -XAtq -c "SELECT count(*) FROM pg_tables WHERE schemaname = '$schema'")" = 0 ]; then
+  step "create Open WebUI's tables in $schema"
+  { echo "SET search_path = \"$schema\";"; "$bin/sync-gen" --print-ddl postgres; } | psql -Xq -v ON_ERROR_STOP=1
+  "$bin/sync-schema" --config "$config" deployment add "$name" --cluster "$cluster" --sqlite "$sqlite_path" >/dev/null
 fi
 
 step "vet the node's role as sync-run will"
 "$bin/sync-schema" --config "$config" check-role
 
-step "status"
-"$bin/sync-schema" --config "$config" status
-"$bin/sync-schema" --config "$config" deployment list
+# sync-elect (the lease) arrives with its own issue; one node runs here.
+step "sync (sync-run --deployment $name --verify)"
+"$bin/sync-run" --config "$config" --deployment "$name" --verify || status=$?
+status=${status:-0}
+
+step "what landed"
+if [ -z "${TENANTSYNC_CONFIG:-}" ]; then
+  psql -Xq -c "SELECT table_name, rows_total AS rows_in_source, last_synced_at::timestamp(0) AS synced_at
+                 FROM sync_metadata.sync_progress p JOIN sync_metadata.client_deployments d USING (deployment_id)
+                WHERE d.name = '$name' ORDER BY rows_total DESC, table_name" \
+       -c "SELECT table_name, count(*) AS quarantined, min(reason) AS example_reason
+             FROM sync_metadata.quarantine q JOIN sync_metadata.client_deployments d USING (deployment_id)
+            WHERE d.name = '$name' AND resolved_at IS NULL GROUP BY 1 ORDER BY 1" \
+       -c "SELECT name, last_status, round(lag_seconds) AS lag_s, quarantined_rows FROM sync_metadata.v_sync_lag"
+fi
+echo
+echo "state: $state (PostgreSQL in $state/pg; password of tenantsync_$cluster in $state/$cluster.password)"
+exit "$status"

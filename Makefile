@@ -2,13 +2,13 @@
 # through sudo when not root) and then wraps a CMake preset.
 #
 #   make run                 the main job on an embedded PostgreSQL (or CONFIG=FILE)
-#   make run SQLITE=/path/webui.db
+#   make run SQLITE=/path/webui.db     (or USERS=N CHATS_PER_USER=M for a bigger generated tenant)
 #   make test                ASan+UBSan build, unit and integration tests on a real PostgreSQL
 #   make install PREFIX=/usr/local
 
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
-export SQLITE CONFIG
+export SQLITE CONFIG DEPLOYMENT USERS CHATS_PER_USER
 
 .PHONY: all deps build build-dev test run install clean
 

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "common/error.h"
 #include "common/json.h"
+#include "common/lease/lease_keeper.h"
 #include "common/log.h"
 #include "common/pg/connect_spec.h"
 #include "common/schema/deployments.h"
@@ -91,7 +93,8 @@ std::function<void(const std::string&, const JobCounts&, size_t)> ProgressPrinte
   };
 }
 
-void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, DeploymentResult& r) {
+void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, LeaseKeeper* lease,
+                    DeploymentResult& r) {
   SqliteDb db = SqliteDb::OpenReadOnly(r.deployment.sqlite_path, config.sync.busy_timeout_ms);
   bool wal = false;
   {
@@ -116,6 +119,7 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Dep
   ctx.limits.max_rows = static_cast<size_t>(config.sync.batch_rows);
   ctx.limits.max_hold = std::chrono::milliseconds(wal ? 3'600'000 : config.sync.max_read_hold_ms);
   ctx.on_batch = ProgressPrinter(r.deployment.name, o.progress);
+  if (lease != nullptr) ctx.fence = [lease](PgConn& c) { lease->Fence(c); };
 
   for (const TablePlan& table : plan.tables) {
     r.tables.push_back(SyncTable(ctx, table));
@@ -240,6 +244,19 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     }
   }
   int64_t host_id = o.dry_run ? 0 : RegisterHost(conn, config.node.name, "tenantsync " TENANTSYNC_VERSION);
+  // Only the lease holder writes (the ExecCondition= check is a moment ago,
+  // not a guarantee); every write transaction re-checks it (fencing).
+  std::optional<LeaseKeeper> lease;
+  if (!o.dry_run) {
+    auto asked = LeaseKeeper::Clock::now();
+    LeaseState held = AcquireOrRenew(conn, host_id, config.lease.ttl_seconds);
+    if (!held.leader()) {
+      throw LeaseLostError(fmt::format("this node does not lead cluster {}: {} does (epoch {})", cluster,
+                                       held.holder_name, held.epoch),
+                           "only the leader syncs; this is normal on the follower");
+    }
+    lease.emplace(host_id, held, config.lease.ttl_seconds, asked);
+  }
 
   std::vector<DeploymentResult> results;
   ExitCode worst = ExitCode::kOk;
@@ -249,11 +266,13 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     auto started = Clock::now();
     int64_t job = o.dry_run ? 0 : StartJob(conn, d.id, host_id);
     try {
-      SyncDeployment(conn, config, o, r);
+      SyncDeployment(conn, config, o, lease ? &*lease : nullptr, r);
       MaybeCheckpoint(config, o, r);
     } catch (const StopRequested& stop) {
       if (job != 0) FinishJob(conn, job, r.counts, fmt::format("stopped by signal {}", stop.signal));
       throw;
+    } catch (const LeaseLostError&) {
+      throw;  // a node that lost the lease writes nothing more, not even its job row
     } catch (const Error& e) {
       // A bad tenant (its file missing, corrupt or locked) must not stop the
       // others; PostgreSQL being down or a lost lease stops them all.

@@ -43,7 +43,8 @@ JobCounts& JobCounts::operator+=(const JobCounts& o) {
 int64_t RegisterHost(PgConn& conn, const std::string& hostname, const std::string& version) {
   return std::stoll(std::string(conn.ExecOneRow(
       "INSERT INTO sync_metadata.hosts (hostname, version) VALUES ($1, $2)"
-      " ON CONFLICT (hostname, cluster_name) DO UPDATE SET version = EXCLUDED.version"
+      " ON CONFLICT (hostname, cluster_name) DO UPDATE SET version = EXCLUDED.version,"
+      "   last_heartbeat = clock_timestamp()"
       " RETURNING host_id",
       {hostname, version}).Get(0, 0)));
 }

@@ -21,7 +21,8 @@ struct JobCounts {
   JobCounts& operator+=(const JobCounts& other);
 };
 
-// Upserts this node's row keyed on (hostname, cluster); returns its host_id.
+// Upserts this node's row keyed on (hostname, cluster) and heartbeats it;
+// returns its host_id, stable across restarts.
 int64_t RegisterHost(PgConn& conn, const std::string& hostname, const std::string& version);
 
 int64_t StartJob(PgConn& conn, int64_t deployment_id, int64_t host_id);

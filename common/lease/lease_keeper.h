@@ -1,0 +1,34 @@
+#pragma once
+// Keeps a sync-run's lease while it writes: Fence() runs first in every write
+// transaction. It renews the lease when a third of the TTL has passed since
+// the last renewal, steps down (throws) when a renewal could no longer land
+// before the lease expires (as Patroni and LiteFS do), and then checks the
+// epoch and holds the lease row until commit (FenceCheck).
+
+#include <chrono>
+#include <cstdint>
+
+#include "common/lease/lease.h"
+
+namespace tenantsync {
+
+class LeaseKeeper {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `held` is the lease as acquired at the start of the run.
+  LeaseKeeper(int64_t host_id, const LeaseState& held, int ttl_seconds, Clock::time_point acquired_at);
+
+  // Throws LeaseLostError (exit 75) when this node may no longer write.
+  void Fence(PgConn& conn);
+
+  int64_t epoch() const { return epoch_; }
+
+ private:
+  int64_t host_id_;
+  int64_t epoch_;
+  std::chrono::milliseconds ttl_;
+  Clock::time_point renewed_at_;  // when the last successful renewal was *sent*
+};
+
+}  // namespace tenantsync

@@ -28,7 +28,7 @@ struct PostgresConfig {
   // $CREDENTIALS_DIRECTORY (systemd LoadCredential=) when that is set.
   std::string password_file;
   std::string admin_password_file;
-  int connect_timeout_seconds = 10;
+  int connect_timeout_seconds = 4;  // per host; keeps period + 2 x retry <= lease TTL (docs/operations.md)
   int statement_timeout_seconds = 60;
   int lock_timeout_seconds = 10;
 };

@@ -55,7 +55,7 @@ struct PgConnectSpec {
   std::string conninfo;          // libpq conninfo or URI; "" = PG* variables
   std::string password_file;     // "" = none (libpq's own .pgpass still applies)
   std::string application_name;  // shown in pg_stat_activity
-  int connect_timeout_seconds = 10;
+  int connect_timeout_seconds = 4;
   // The config key that names this server, for the hint when it is unreachable.
   std::string config_key = "[postgres] conninfo";
 };

@@ -33,7 +33,7 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(c.postgres.admin_conninfo, "");
   EXPECT_EQ(c.postgres.password_file, "");
   EXPECT_EQ(c.postgres.admin_password_file, "");
-  EXPECT_EQ(c.postgres.connect_timeout_seconds, 10);
+  EXPECT_EQ(c.postgres.connect_timeout_seconds, 4);
   EXPECT_EQ(c.postgres.statement_timeout_seconds, 60);
   EXPECT_EQ(c.postgres.lock_timeout_seconds, 10);
   EXPECT_EQ(c.lease.ttl_seconds, 15);

@@ -114,7 +114,15 @@ void PgConn::ThrowResultError(PGresult* result, std::string_view sql) const {
   if (message.empty()) message = TrimTrailingNewline(PQerrorMessage(raw()));
   const char* hint = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_HINT) : nullptr;
   Log(LogLevel::kDebug, "statement failed sqlstate={} sql={}", sqlstate, sql.substr(0, 200));
-  throw PgError(ExitCodeForSqlState(sqlstate), message, sqlstate, hint ? hint : "");
+  // A connection that worked and then broke (a server restart, a reset, an
+  // idle session ended by the server) is transient: retry on the next tick.
+  // Failing to connect at all stays 69 (see Connect).
+  ExitCode code = ExitCodeForSqlState(sqlstate);
+  if (PQstatus(raw()) == CONNECTION_BAD || sqlstate.starts_with("08") || sqlstate.starts_with("57P0")) {
+    code = ExitCode::kTempFail;
+    message = "lost the connection to PostgreSQL: " + message;
+  }
+  throw PgError(code, message, sqlstate, hint ? hint : "");
 }
 
 PgResult PgConn::Exec(std::string_view sql, const std::vector<PgParam>& params) {

@@ -38,17 +38,18 @@ void TenantTest::ExecSqlite(const std::string& path, const std::string& sql) {
   ASSERT_EQ(rc, SQLITE_OK) << message << "\n" << sql;
 }
 
-std::string TenantTest::NodeConfigText(const std::string& extra) const {
+std::string TenantTest::NodeConfigText(const std::string& extra, const std::string& node_name) const {
   return fmt::format(
-      "[node]\ncluster = \"{}\"\nstate_dir = \"{}\"\n[postgres]\nconninfo = \"{}\"\npassword_file = \"{}\"\n{}", cluster_,
-      StateDir(), Cluster()->TcpConninfo(dbname_, RoleForCluster(cluster_)), PasswordFile(cluster_), extra);
+      "[node]\ncluster = \"{}\"\nstate_dir = \"{}\"\n{}[postgres]\nconninfo = \"{}\"\npassword_file = \"{}\"\n{}",
+      cluster_, StateDir(), node_name.empty() ? "" : fmt::format("name = \"{}\"\n", node_name),
+      Cluster()->TcpConninfo(dbname_, RoleForCluster(cluster_)), PasswordFile(cluster_), extra);
 }
 
 Config TenantTest::NodeConfig(const std::string& extra) const { return ParseConfig(NodeConfigText(extra), "test.toml"); }
 
-std::string TenantTest::WriteNodeConfig(const std::string& extra) const {
-  std::string path = tmp_.File("node.toml");
-  WriteFile(path, NodeConfigText(extra), 0644);
+std::string TenantTest::WriteNodeConfig(const std::string& extra, const std::string& node_name) const {
+  std::string path = tmp_.File(node_name.empty() ? "node.toml" : "node-" + node_name + ".toml");
+  WriteFile(path, NodeConfigText(extra, node_name), 0644);
   return path;
 }
 

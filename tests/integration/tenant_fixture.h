@@ -22,11 +22,12 @@ class TenantTest : public PgTest {
   // Runs SQL on a SQLite file (created if missing) through a read-write open.
   static void ExecSqlite(const std::string& path, const std::string& sql);
 
-  // The node's configuration (as the cluster's role over TCP), plus `extra` TOML.
+  // The node's configuration (as the cluster's role over TCP), plus `extra`
+  // TOML; `node_name` "" keeps the default (the hostname).
   Config NodeConfig(const std::string& extra = "") const;
-  std::string NodeConfigText(const std::string& extra = "") const;
+  std::string NodeConfigText(const std::string& extra = "", const std::string& node_name = "") const;
   // The same, written to a file for the real binaries; returns its path.
-  std::string WriteNodeConfig(const std::string& extra = "") const;
+  std::string WriteNodeConfig(const std::string& extra = "", const std::string& node_name = "") const;
 
   // The node's state_dir (metrics files land in StateDir()/metrics).
   std::string StateDir() const { return tmp_.File("state"); }

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libcli11-dev libpq-dev libsqlite3-dev libpoco-dev libfmt-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql-15 postgresql-client-15 sqlite3 python3
+  postgresql-15 postgresql-client-15 sqlite3 python3 pgbouncer
 )
 
 missing=()

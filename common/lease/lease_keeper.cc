@@ -4,11 +4,15 @@
 
 namespace tenantsync {
 
-LeaseKeeper::LeaseKeeper(int64_t host_id, const LeaseState& held, int ttl_seconds, Clock::time_point acquired_at)
-    : host_id_(host_id), epoch_(held.epoch), ttl_(std::chrono::seconds(ttl_seconds)), renewed_at_(acquired_at) {}
+LeaseKeeper::LeaseKeeper(int64_t host_id, const LeaseState& held, int ttl_seconds, Clock::time_point asked_at, Now now)
+    : host_id_(host_id),
+      epoch_(held.epoch),
+      ttl_(std::chrono::seconds(ttl_seconds)),
+      renewed_at_(asked_at),
+      now_(std::move(now)) {}
 
 void LeaseKeeper::Fence(PgConn& conn) {
-  Clock::time_point sent = Clock::now();
+  Clock::time_point sent = now_();
   // The local clock only measures how long since we sent the last renewal:
   // the lease ran from no earlier than that, so past ttl - margin it may be
   // gone and we stop before the database says so.

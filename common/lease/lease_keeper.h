@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 
 #include "common/lease/lease.h"
 
@@ -15,9 +16,12 @@ namespace tenantsync {
 class LeaseKeeper {
  public:
   using Clock = std::chrono::steady_clock;
+  using Now = std::function<Clock::time_point()>;  // injected by tests
 
-  // `held` is the lease as acquired at the start of the run.
-  LeaseKeeper(int64_t host_id, const LeaseState& held, int ttl_seconds, Clock::time_point acquired_at);
+  // `held` is the lease as acquired at the start of the run; `asked_at` when
+  // that statement was sent.
+  LeaseKeeper(int64_t host_id, const LeaseState& held, int ttl_seconds, Clock::time_point asked_at,
+              Now now = Clock::now);
 
   // Throws LeaseLostError (exit 75) when this node may no longer write.
   void Fence(PgConn& conn);
@@ -29,6 +33,7 @@ class LeaseKeeper {
   int64_t epoch_;
   std::chrono::milliseconds ttl_;
   Clock::time_point renewed_at_;  // when the last successful renewal was *sent*
+  Now now_;
 };
 
 }  // namespace tenantsync

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/lease/lease.h"
+#include "common/lease/lease_keeper.h"
 #include "common/pg/txn.h"
 #include "common/sync/run_records.h"
 #include "tests/integration/tenant_fixture.h"
@@ -115,6 +116,32 @@ TEST_F(LeaseTest, FenceRefusesAStaleEpochAndHoldsOffATakeoverUntilCommit) {
   ASSERT_TRUE(taken.leader());
   PgTxn late(a);
   EXPECT_THROW(FenceCheck(a, ha, held.epoch), LeaseLostError);
+}
+
+// Long copies keep their lease: a renewal after a third of the TTL, and a step
+// down before a renewal could arrive too late (the clock is the test's).
+TEST_F(LeaseTest, KeeperRenewsAsItGoesAndStepsDownBeforeTheExpiry) {
+  PgConn a = ConnectAsCluster(cluster_);
+  int64_t ha = Host(a, "node-a");
+  LeaseKeeper::Clock::time_point t0{}, now = t0;
+  LeaseState held = AcquireOrRenew(a, ha, 15);
+  LeaseKeeper keeper(ha, held, 15, t0, [&] { return now; });
+  auto renewed_at = [&] { return Scalar("SELECT renewed_at::text FROM sync_metadata.leader_election"); };
+  std::string first = renewed_at();
+  auto fence = [&] {
+    PgTxn txn(a);
+    keeper.Fence(a);
+    txn.Commit();
+  };
+  now = t0 + std::chrono::seconds(1);
+  fence();
+  EXPECT_EQ(renewed_at(), first);  // no renewal needed yet
+  now = t0 + std::chrono::seconds(6);
+  fence();
+  EXPECT_NE(renewed_at(), first);  // renewed: 6 s >= 15 s / 3
+  now = t0 + std::chrono::seconds(6) + std::chrono::milliseconds(12100);
+  EXPECT_THROW(fence(), LeaseLostError);  // 12.1 s since the renewal: too close to 15 s
+  EXPECT_EQ(keeper.epoch(), held.epoch);
 }
 
 TEST_F(LeaseTest, ClusterHealthFollowsHeartbeatAge) {

@@ -53,7 +53,10 @@ SqliteDb SqliteDb::OpenReadOnly(const std::string& path, int busy_timeout_ms) {
                       SQLITE_CANTOPEN);
   }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(ReadOnlyUri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  // FULLMUTEX: sync-run reads ahead on a second thread while the writer may
+  // look up a refused row's image on the same connection.
+  int rc = sqlite3_open_v2(ReadOnlyUri(path).c_str(), &raw,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, nullptr);
   SqliteDb db(raw, path);  // owns the handle even when the open failed
   if (rc != SQLITE_OK) db.Throw(rc, "cannot open read-only");
   sqlite3_extended_result_codes(raw, 1);

@@ -67,7 +67,27 @@ TableReader::TableReader(SqliteDb& db, const TablePlan& plan, std::optional<int6
       by_key_(db.Prepare(fmt::format("SELECT {} FROM {} WHERE {}", SelectList(plan),
                                      QuoteSqliteIdentifier(plan.source->name), KeyPredicate(plan)))),
       image_by_key_(db.Prepare(
-          fmt::format("SELECT * FROM {} WHERE {}", QuoteSqliteIdentifier(plan.source->name), KeyPredicate(plan)))) {}
+          fmt::format("SELECT * FROM {} WHERE {}", QuoteSqliteIdentifier(plan.source->name), KeyPredicate(plan)))),
+      key_by_rowid_(db.Prepare(fmt::format("SELECT {} FROM {} WHERE {} = ?1", SelectList(plan),
+                                           QuoteSqliteIdentifier(plan.source->name), plan.source->rowid_alias))) {}
+
+std::string TableReader::KeyOf(const SqliteStmt& stmt) const {
+  std::string key = "[";
+  for (size_t i = 0; i < plan_.key.size(); ++i) {
+    if (i > 0) key += ", ";
+    AppendSqliteValueJson(stmt, static_cast<int>(plan_.key[i]), key);
+  }
+  return key + "]";
+}
+
+std::string TableReader::KeyOfRowid(int64_t rowid) {
+  std::lock_guard lock(lookup_mutex_);
+  key_by_rowid_.Reset();
+  key_by_rowid_.Bind(1, rowid);
+  std::string key = key_by_rowid_.Step() ? KeyOf(key_by_rowid_) : "";
+  key_by_rowid_.Reset();
+  return key;
+}
 
 std::string TableReader::ImageOfCurrent(SqliteStmt& stmt) const {
   std::string out = "{";
@@ -83,27 +103,23 @@ void TableReader::ConvertRow(SqliteStmt& stmt, SourceBatch& batch) {
   ++batch.rows_read;
   int rowid_col = static_cast<int>(plan_.columns.size());
   batch.last_rowid = stmt.Int(rowid_col);
-  std::string key = "[";
-  for (size_t i = 0; i < plan_.key.size(); ++i) {
-    if (i > 0) key += ", ";
-    AppendSqliteValueJson(stmt, static_cast<int>(plan_.key[i]), key);
-  }
-  key += "]";
-
   line_.clear();
   for (size_t col = 0; col < plan_.columns.size(); ++col) {
     if (col > 0) line_ += '\t';
     std::optional<std::string> problem = AppendCopyField(ValueOf(stmt, static_cast<int>(col)), plan_.columns[col].type, line_);
     if (problem) {
       std::string reason = fmt::format("column {} ({}): {}", plan_.columns[col].name, plan_.columns[col].type.pg_name, *problem);
-      batch.rejected.push_back({key, ImageByKey(key), std::move(reason)});
+      std::string key = KeyOf(stmt);
+      std::string image = ImageByKey(key);
+      batch.rejected.push_back({std::move(key), std::move(image), std::move(reason)});
       return;
     }
   }
   line_ += '\n';
   batch.line_starts.push_back(batch.copy_data.size());
   batch.copy_data += line_;
-  batch.keys.push_back(std::move(key));
+  batch.rowids.push_back(batch.last_rowid);
+  if (want_keys_) batch.keys.push_back(KeyOf(stmt));
 }
 
 SourceBatch TableReader::Next(const ReadLimits& limits) {
@@ -153,6 +169,7 @@ void TableReader::BindKey(SqliteStmt& stmt, const std::string& key_json) const {
 }
 
 SourceBatch TableReader::ReadByKey(const std::string& key_json) {
+  std::lock_guard lock(lookup_mutex_);
   SourceBatch batch;
   BindKey(by_key_, key_json);
   if (by_key_.Step()) ConvertRow(by_key_, batch);
@@ -170,6 +187,7 @@ std::optional<int64_t> TableReader::MaxChange() {
 }
 
 std::string TableReader::ImageByKey(const std::string& key_json) {
+  std::lock_guard lock(lookup_mutex_);
   BindKey(image_by_key_, key_json);
   std::string image = image_by_key_.Step() ? ImageOfCurrent(image_by_key_) : "";
   image_by_key_.Reset();

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,13 +30,14 @@ struct RejectedRow {
 struct SourceBatch {
   std::string copy_data;               // COPY text lines of the good rows
   std::vector<size_t> line_starts;     // where each good row's line starts in copy_data
-  std::vector<std::string> keys;       // key JSON of each good row
+  std::vector<int64_t> rowids;         // source rowid of each good row
+  std::vector<std::string> keys;       // key JSON of each good row, only when asked for (set_want_keys)
   std::vector<RejectedRow> rejected;
   int64_t last_rowid = 0;              // position to continue after
   size_t rows_read = 0;
   bool end = false;                    // nothing after last_rowid
 
-  size_t good_rows() const { return keys.size(); }
+  size_t good_rows() const { return rowids.size(); }
   // COPY text of good rows [first, last).
   std::string_view Lines(size_t first, size_t last) const;
 };
@@ -53,6 +55,13 @@ class TableReader {
 
   SourceBatch Next(const ReadLimits& limits);
 
+  // Key JSON for every good row costs an allocation per row; it is needed
+  // only to resolve quarantined rows, so it is off unless asked for.
+  void set_want_keys(bool want) { want_keys_ = want; }
+
+  // The key JSON of the source row with this rowid ("" when it is gone).
+  std::string KeyOfRowid(int64_t rowid);
+
   // The current source row with this key (JSON array as in SourceBatch::keys),
   // read into a one-row batch; an empty batch when the row is gone.
   SourceBatch ReadByKey(const std::string& key_json);
@@ -65,6 +74,7 @@ class TableReader {
 
  private:
   void ConvertRow(SqliteStmt& stmt, SourceBatch& batch);
+  std::string KeyOf(const SqliteStmt& stmt) const;
   void BindKey(SqliteStmt& stmt, const std::string& key_json) const;
   std::string ImageOfCurrent(SqliteStmt& stmt) const;
 
@@ -75,6 +85,9 @@ class TableReader {
   SqliteStmt scan_;
   SqliteStmt by_key_;
   SqliteStmt image_by_key_;
+  SqliteStmt key_by_rowid_;
+  std::recursive_mutex lookup_mutex_;  // the by-key/by-rowid statements serve both threads (ReadByKey nests)
+  bool want_keys_ = false;
   std::string line_;  // reused per row
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 #include <set>
 
 #include "common/log.h"
@@ -110,6 +111,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   std::vector<std::string> open_keys = OpenQuarantineKeys(ctx.conn, ctx.deployment_id, plan.name);
   RetryQuarantined(ctx, plan, reader, writer, open_keys, report);
   std::set<std::string> open(open_keys.begin(), open_keys.end());
+  reader.set_want_keys(!open.empty());
 
   // A table still empty when a fresh pass begins takes plain COPY (the
   // initial copy); once anything is in it, every write is a merge.
@@ -120,9 +122,15 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
                         .Get(0, 0) == "t";
   long rows_in_pass = resuming ? progress.rows_total : 0;
   size_t bytes = 0;
+  // One batch of read-ahead: the next batch is read and converted on another
+  // thread while this one is written, as `sqlite3 | psql` overlaps them.
+  // Only that thread touches the scan; the connection is serialized.
+  auto read_next = [&] { return std::async(std::launch::async, [&] { return reader.Next(ctx.limits); }); };
+  std::future<SourceBatch> ahead = read_next();
   for (bool first = true;; first = false) {
     ThrowIfStopRequested();
-    SourceBatch batch = reader.Next(ctx.limits);
+    SourceBatch batch = ahead.get();
+    if (!batch.end) ahead = read_next();
     report.counts.rows_read += static_cast<long>(batch.rows_read);
     rows_in_pass += static_cast<long>(batch.rows_read);
     bytes += batch.copy_data.size();
@@ -146,7 +154,9 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
     std::set<size_t> refused_rows;
     for (auto& [row, reason] : merged.refused) {
       refused_rows.insert(row);
-      bad.push_back({batch.keys[row], reader.ImageByKey(batch.keys[row]), std::move(reason)});
+      std::string key = batch.keys.empty() ? reader.KeyOfRowid(batch.rowids[row]) : batch.keys[row];
+      std::string image = reader.ImageByKey(key);
+      bad.push_back({std::move(key), std::move(image), std::move(reason)});
     }
     QuarantineRows(ctx.conn, ctx.deployment_id, plan.name, bad);
     if (!open.empty()) {

@@ -90,6 +90,25 @@ TEST_F(SyncElectTest, CheckReportsTheEndpointWithoutElecting) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.leader_election"), "0");
 }
 
+// Supabase: the direct host (IPv6) first, then the pooler (IPv4), in one
+// libpq multi-host conninfo. When the first does not answer, the second does,
+// and --check says which one answered.
+TEST_F(SyncElectTest, MultiHostConninfoFallsThroughToTheNextEndpoint) {
+  std::string path = tmp_.File("multi.toml");
+  WriteFile(path,
+            fmt::format("[node]\ncluster = \"{}\"\nstate_dir = \"{}\"\n[postgres]\n"
+                        "conninfo = \"host=::1,127.0.0.1 port=1,{} dbname={} user={} connect_timeout=2\"\n"
+                        "password_file = \"{}\"\n",
+                        cluster_, StateDir(), Cluster()->port(), dbname_, RoleForCluster(cluster_),
+                        PasswordFile(cluster_)),
+            0644);
+  ProcessResult r = Elect(path, {"--check", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(fmt::format("\"host\":\"127.0.0.1\",\"port\":\"{}\"", Cluster()->port())), std::string::npos)
+      << r.out;
+  EXPECT_EQ(Elect(path).exit_code, 0);  // and it elects through it
+}
+
 // Two nodes run sync-elect every period; the leader dies (its loop stops,
 // as after kill -9); the follower leads within TTL + one period, and never
 // while the dead leader's lease was still valid.

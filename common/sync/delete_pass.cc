@@ -30,13 +30,8 @@ class KeyReader {
       bool ok = true;
       for (size_t i = 0; i < plan_.key.size() && ok; ++i) {
         if (i > 0) line += '\t';
-        SourceValue v;
-        int col = static_cast<int>(i);
-        v.type = stmt_.Type(col);
-        if (v.type == SQLITE_INTEGER) v.integer = stmt_.Int(col);
-        if (v.type == SQLITE_FLOAT) v.real = stmt_.Real(col);
-        if (v.type != SQLITE_NULL) v.bytes = stmt_.Text(col);
-        ok = !AppendCopyField(v, plan_.columns[plan_.key[i]].type, line).has_value();
+        ok = !AppendCopyField(SourceValueOf(stmt_, static_cast<int>(i)), plan_.columns[plan_.key[i]].type, line)
+                  .has_value();
       }
       // A key that cannot convert never reached the target, so it protects nothing.
       if (ok) copy_data += line + '\n';

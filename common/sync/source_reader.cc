@@ -41,7 +41,9 @@ std::string ScanSql(const TablePlan& plan, bool filtered) {
                      rowid);
 }
 
-SourceValue ValueOf(const SqliteStmt& stmt, int col) {
+}  // namespace
+
+SourceValue SourceValueOf(const SqliteStmt& stmt, int col) {
   SourceValue v;
   v.type = stmt.Type(col);
   if (v.type == SQLITE_INTEGER) v.integer = stmt.Int(col);
@@ -49,8 +51,6 @@ SourceValue ValueOf(const SqliteStmt& stmt, int col) {
   if (v.type != SQLITE_NULL) v.bytes = stmt.Text(col);  // numbers: SQLite's own rendering
   return v;
 }
-
-}  // namespace
 
 std::string_view SourceBatch::Lines(size_t first, size_t last) const {
   size_t from = line_starts[first];
@@ -106,7 +106,7 @@ void TableReader::ConvertRow(SqliteStmt& stmt, SourceBatch& batch) {
   line_.clear();
   for (size_t col = 0; col < plan_.columns.size(); ++col) {
     if (col > 0) line_ += '\t';
-    std::optional<std::string> problem = AppendCopyField(ValueOf(stmt, static_cast<int>(col)), plan_.columns[col].type, line_);
+    std::optional<std::string> problem = AppendCopyField(SourceValueOf(stmt, static_cast<int>(col)), plan_.columns[col].type, line_);
     if (problem) {
       std::string reason = fmt::format("column {} ({}): {}", plan_.columns[col].name, plan_.columns[col].type.pg_name, *problem);
       std::string key = KeyOf(stmt);

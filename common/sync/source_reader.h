@@ -21,6 +21,9 @@
 
 namespace tenantsync {
 
+// Column `col` of the current row as the converter takes it.
+SourceValue SourceValueOf(const SqliteStmt& stmt, int col);
+
 struct RejectedRow {
   std::string key_json;    // JSON array of the key values
   std::string image_json;  // JSON object of every source column

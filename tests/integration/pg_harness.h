@@ -65,6 +65,11 @@ struct ProcessResult {
 };
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
 
+// Starts a program with stdin, stdout and stderr on /dev/null; returns its pid.
+pid_t SpawnQuiet(const std::vector<std::string>& argv);
+// Waits for it: its exit code, or 128 + the signal that ended it.
+int WaitExit(pid_t pid);
+
 // Writes a file with the given mode.
 void WriteFile(const std::string& path, const std::string& content, int mode = 0600);
 

@@ -39,22 +39,6 @@ std::string InsertChats(int first, int count, int64_t updated_at) {
       first, first + count - 1, updated_at);
 }
 
-pid_t Spawn(const std::vector<std::string>& argv) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int null_fd = open("/dev/null", O_RDWR);
-    dup2(null_fd, STDIN_FILENO);
-    dup2(null_fd, STDOUT_FILENO);
-    dup2(null_fd, STDERR_FILENO);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 class SyncRunFaultTest : public TenantTest {
  protected:
   ProcessResult SyncRun(const std::string& config, std::vector<std::string> extra = {}) {
@@ -76,7 +60,7 @@ TEST_F(SyncRunFaultTest, KilledAtRandomPointsTheNextRunConverges) {
   int kills = 0, next_chat = 20001;
   int64_t clock = 1727740900;
   for (int attempt = 0; attempt < 400 && kills < 20; ++attempt) {
-    pid_t pid = Spawn({SYNC_RUN_BIN, "--config", config});
+    pid_t pid = SpawnQuiet({SYNC_RUN_BIN, "--config", config});
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(10, 400)(random)));
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == 0) {
@@ -120,7 +104,7 @@ TEST_F(SyncRunFaultTest, SigtermStopsBetweenBatchesAndTheNextRunConverges) {
   ExecSqlite(source, std::string(kSqliteChat) + InsertChats(1, 20000, 1727740800));
   AddTenant("acme", source, kPostgresChat);
   std::string config = WriteNodeConfig("[sync]\nbatch_rows = 200\n");
-  pid_t pid = Spawn({SYNC_RUN_BIN, "--config", config});
+  pid_t pid = SpawnQuiet({SYNC_RUN_BIN, "--config", config});
   // Wait until some batches have landed, so the signal arrives mid-copy.
   for (int i = 0; i < 500 && Scalar("SELECT count(*) FROM client_acme.chat") == "0"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -129,7 +129,9 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   // Children before parents, so foreign keys never block a delete.
   for (size_t i = plan.tables.size(); i-- > 0;) {
     TableReport& report = r.tables[i];
-    if (!report.reconciled) continue;
+    // After an initial copy into an empty table, every target row came from
+    // this pass's source rows: the delete check would find nothing.
+    if (!report.reconciled || report.initial_copy) continue;
     long before = report.counts.rows_deleted;
     PropagateDeletes(ctx, plan.tables[i], report);
     r.counts.rows_deleted += report.counts.rows_deleted - before;

@@ -47,7 +47,7 @@ struct SourceBatch {
 
 struct ReadLimits {
   size_t max_rows = 5000;
-  size_t max_bytes = 16u << 20;
+  size_t max_bytes = 8u << 20;  // two batches are in flight (read-ahead): keeps RSS bounded
   std::chrono::milliseconds max_hold{200};
 };
 

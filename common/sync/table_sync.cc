@@ -120,6 +120,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
                                                 ctx.conn.QuoteIdentifier(ctx.schema),
                                                 ctx.conn.QuoteIdentifier(plan.name)))
                         .Get(0, 0) == "t";
+  report.initial_copy = direct;
   long rows_in_pass = resuming ? progress.rows_total : 0;
   size_t bytes = 0;
   // One batch of read-ahead: the next batch is read and converted on another

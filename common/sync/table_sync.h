@@ -38,6 +38,7 @@ struct TableReport {
   std::string table;
   JobCounts counts;
   bool reconciled = false;         // a whole pass (and the delete check) ran
+  bool initial_copy = false;       // the table was empty when the pass began: nothing to delete
   std::string delete_brake;        // non-empty: deletes refused, and why
   long quarantine_resolved = 0;
 };

@@ -10,12 +10,15 @@ JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 export SQLITE CONFIG DEPLOYMENT USERS CHATS_PER_USER
 
-.PHONY: all deps build build-dev test run install clean
+.PHONY: all deps deps-test build build-dev test run install clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
+
+deps-test:
+	@scripts/install-deps.sh --test
 
 build: deps
 	cmake --preset release >/dev/null
@@ -25,7 +28,7 @@ build-dev: deps
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev -j $(JOBS)
 
-test: deps
+test: deps-test
 	cmake --preset ci >/dev/null
 	cmake --build --preset ci -j $(JOBS)
 	ctest --preset ci

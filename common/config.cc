@@ -286,6 +286,8 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
     SectionReader r(SectionOrEmpty(root, "status", origin), origin, "status");
     r.String("listen", config.status.listen);
     r.String("token_file", config.status.token_file);
+    r.Duration("max_lag", config.status.max_lag);
+    r.Duration("cache_ttl", config.status.cache_ttl);
     r.RefuseUnknown();
   }
   for (const auto& [key, node] : root) {

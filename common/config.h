@@ -65,6 +65,10 @@ struct TableConfig {
 struct StatusConfig {
   std::string listen = "127.0.0.1:9443";
   std::string token_file = "/etc/tenantsync/status.token";
+  // /health fails when an enabled deployment's last successful run is older.
+  std::chrono::seconds max_lag{600};
+  // How long /api/v1/state/{key} serves a value from its cache.
+  std::chrono::seconds cache_ttl{300};
 };
 
 struct Config {

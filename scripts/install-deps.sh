@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tenantsync needs to build, test and run.
 # Only packages that are missing are installed; through sudo when not root.
-# Usage: scripts/install-deps.sh [--quiet]
+# Usage: scripts/install-deps.sh [--test]
+#   --test  also the tools only the tests use: PgBouncer (the transaction-mode
+#           pooler test) and prometheus (for promtool, which checks /metrics).
+#           Both Debian packages enable a service of their own, so `make run`
+#           does not ask for them; `make test` does.
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
   libcli11-dev libpq-dev libsqlite3-dev libpoco-dev libfmt-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql-15 postgresql-client-15 sqlite3 python3 pgbouncer
+  postgresql-15 postgresql-client-15 sqlite3 python3
 )
+if [ "${1:-}" = "--test" ]; then
+  packages+=(pgbouncer prometheus)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,32 @@
+#pragma once
+// /metrics: families computed from PostgreSQL, followed by the batch tools'
+// textfiles (<state_dir>/metrics/*.prom) merged so that each family's HELP
+// and TYPE appear once (several sync-run files share families).
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/metrics/prometheus_text.h"
+#include "common/status/status_queries.h"
+
+namespace tenantsync {
+
+// The families for a snapshot and the job totals (empty when PostgreSQL was
+// unreachable: then only tenantsync_postgres_up 0 and the node's own gauges).
+std::vector<MetricFamily> StatusFamilies(const StatusSnapshot& s, const std::vector<StatusJobTotals>& jobs);
+
+// Merges text-format documents: one HELP/TYPE per family (the first seen),
+// samples grouped under their family, duplicate series dropped, and families
+// named in `taken` dropped. Comments other than HELP/TYPE are dropped.
+std::string MergeTextfiles(const std::vector<std::string>& texts, const std::set<std::string>& taken);
+
+// Reads <state_dir>/metrics/*.prom in name order (unreadable files skipped).
+std::vector<std::string> ReadTextfiles(const std::string& state_dir);
+
+// The whole /metrics body for `config`.
+std::string RenderStatusMetrics(const Config& config);
+
+inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+}  // namespace tenantsync

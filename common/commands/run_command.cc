@@ -131,7 +131,7 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
     TableReport& report = r.tables[i];
     // After an initial copy into an empty table, every target row came from
     // this pass's source rows: the delete check would find nothing.
-    if (!report.reconciled || report.initial_copy) continue;
+    if (!report.reconciled || report.initial_copy || report.same_keys) continue;
     long before = report.counts.rows_deleted;
     PropagateDeletes(ctx, plan.tables[i], report);
     r.counts.rows_deleted += report.counts.rows_deleted - before;

@@ -175,6 +175,14 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
     if (finished) break;
   }
   if (report.counts.rows_written > 0) CatchUpSequences(ctx, plan);
+  if (report.reconciled && !resuming && report.counts.rows_written == 0 && report.counts.rows_quarantined == 0) {
+    long target_rows = std::stol(std::string(
+        ctx.conn
+            .ExecOneRow(fmt::format("SELECT count(*) FROM {}.{}", ctx.conn.QuoteIdentifier(ctx.schema),
+                                    ctx.conn.QuoteIdentifier(plan.name)))
+            .Get(0, 0)));
+    report.same_keys = target_rows == rows_in_pass;
+  }
   return report;
 }
 

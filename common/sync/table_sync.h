@@ -39,6 +39,9 @@ struct TableReport {
   JobCounts counts;
   bool reconciled = false;         // a whole pass (and the delete check) ran
   bool initial_copy = false;       // the table was empty when the pass began: nothing to delete
+  // A whole pass that wrote and refused nothing, over as many source rows as
+  // the target holds: every target key is a source key, so nothing to delete.
+  bool same_keys = false;
   std::string delete_brake;        // non-empty: deletes refused, and why
   long quarantine_resolved = 0;
 };

@@ -4,13 +4,14 @@
 #   make run                 the main job on an embedded PostgreSQL (or CONFIG=FILE)
 #   make run SQLITE=/path/webui.db     (or USERS=N CHATS_PER_USER=M for a bigger generated tenant)
 #   make test                ASan+UBSan build, unit and integration tests on a real PostgreSQL
+#   make bench               Release build, end-to-end throughput vs psql COPY, micro-benchmarks
 #   make install PREFIX=/usr/local
 
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 export SQLITE CONFIG DEPLOYMENT USERS CHATS_PER_USER
 
-.PHONY: all deps deps-test build build-dev test run install clean
+.PHONY: all deps deps-test build build-dev test bench run install clean
 
 all: build
 
@@ -32,6 +33,11 @@ test: deps-test
 	cmake --preset ci >/dev/null
 	cmake --build --preset ci -j $(JOBS)
 	ctest --preset ci
+
+bench: deps
+	cmake --preset bench >/dev/null
+	cmake --build --preset bench -j $(JOBS)
+	scripts/bench.sh
 
 run: build
 	@scripts/run.sh

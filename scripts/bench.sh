@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# `make bench`: how fast sync-run copies, against the obvious alternatives,
+# all in one run on an embedded PostgreSQL with fsync on.
+#
+# For a wide, chat-like table (~2 KB of JSON a row) and a narrow, tag-like one:
+#   raw COPY   psql \copy of a CSV exported beforehand (the bar);
+#   pipeline   sqlite3 -csv … | psql -c "\copy … from stdin csv";
+#   sync-run   the initial copy, then a second run with nothing changed.
+# Then a no-change `sync-run --all` over many small tenants, the peak RSS of
+# sync-run (GNU time %M) and the micro-benchmarks (tenantsync_bench).
+#
+# Sizes: BENCH_WIDE_ROWS (1000000), BENCH_NARROW_ROWS (2000000),
+# BENCH_TENANTS (200), BENCH_REPEAT (2: the best of two timings of each load).
+# Uses the release binaries of the `bench` preset.
+# Exit: 0, or 1 when a sync-run failed or copied the wrong number of rows.
+# Targets are printed next to the figures; missing one is not a failure.
+# shellcheck disable=SC2154,SC2317  # results are set through keep (printf -v); stop runs from traps
+set -euo pipefail
+export LC_ALL=C  # a '.' in $EPOCHREALTIME and in printf's numbers
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/build/bench/tools"
+micro="$root/build/bench/tests/bench/tenantsync_bench"
+wide_rows=${BENCH_WIDE_ROWS:-1000000}
+narrow_rows=${BENCH_NARROW_ROWS:-2000000}
+tenants=${BENCH_TENANTS:-200}
+repeat=${BENCH_REPEAT:-2}  # each load timed this many times; the best counts
+wide_cols="id, user_id, title, archived, created_at, updated_at, chat"
+narrow_cols="id, user_id, n"
+
+# Seconds since $1 (an $EPOCHREALTIME), and a/b, both as decimals.
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; }
+div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
+# Keeps in variable $1 the smaller (min) or larger (max, $3) of itself and $2.
+keep() { [ -n "${!1:-}" ] && awk -v a="$2" -v b="${!1}" -v m="${3:-min}" 'BEGIN { exit !(m == "min" ? a >= b : a <= b) }' ||
+           printf -v "$1" %s "$2"; }
+
+# ---------------------------------------------------------------- inner part
+# Runs under sync-devdb (PG* and TENANTSYNC_DEVDB_TCP exported): measures and
+# prints the table. $tmp comes from the outer part.
+if [ "${1:-}" = "--inner" ]; then
+  tmp="$BENCH_TMP" log="$BENCH_TMP/bench.log" config="$BENCH_TMP/node.toml"
+  export PGOPTIONS="-c client_min_messages=warning"  # no NOTICEs from DROP … CASCADE
+  sql() { psql -XAtq -v ON_ERROR_STOP=1 "$@" >>"$log"; }
+  schema() { "$bin/sync-schema" --config "$config" "$@" >>"$log" 2>&1; }
+  failures=0 peak_kb=0
+  set -E  # the ERR trap in functions too
+  trap 'echo "bench: failed at line $LINENO; the end of $log:" >&2; tail -n 15 "$log" >&2' ERR
+
+  # PostgreSQL DDL of a data set's table, in schema $2.
+  ddl() {
+    case $1 in
+      wide) echo "CREATE TABLE $2.chat (id varchar(255) NOT NULL, user_id varchar(255) NOT NULL, title text NOT NULL,
+              archived boolean NOT NULL, created_at bigint NOT NULL, updated_at bigint NOT NULL, chat json);
+            CREATE UNIQUE INDEX ON $2.chat (id);" ;;
+      narrow) echo "CREATE TABLE $2.tag (id text PRIMARY KEY, user_id text NOT NULL, n integer NOT NULL);" ;;
+    esac
+  }
+  # An empty scratch.<table>, and a checkpoint so that no earlier write is
+  # flushed on the next measurement's time.
+  fresh_scratch() { sql -c "DROP SCHEMA IF EXISTS scratch CASCADE" -c "CREATE SCHEMA scratch" -c "$(ddl "$1" scratch)" -c CHECKPOINT; }
+
+  # sync-run under GNU time; sets $took and $rc, keeps the peak RSS, and
+  # repeats its warnings and errors (its whole output goes to $log).
+  sync_run() {
+    local t0=$EPOCHREALTIME
+    rc=0
+    /usr/bin/time -f %M -o "$tmp/rss" "$bin/sync-run" --config "$config" --no-progress "$@" >"$tmp/run.log" 2>&1 || rc=$?
+    took=$(since "$t0")
+    cat "$tmp/run.log" >>"$log"
+    grep -E '(warning|error):' "$tmp/run.log" | sort | uniq -c | sort -rn | head -n 5 | sed 's/^/bench: sync-run said: /' >&2 || true
+    keep peak_kb "$(tail -n 1 "$tmp/rss")" max
+    [ "$rc" -eq 0 ] || { failures=$((failures + 1)); echo "bench: sync-run $* exited $rc" >&2; tail -n 15 "$tmp/run.log" >&2; }
+  }
+
+  mkdir -p "$tmp/state"
+  cat >"$config" <<EOF
+[node]
+cluster = "bench"
+state_dir = "$tmp/state"
+[postgres]
+conninfo = "$TENANTSYNC_DEVDB_TCP dbname=postgres user=tenantsync_bench"
+password_file = "$tmp/bench.password"
+admin_conninfo = ""
+EOF
+  schema apply
+  schema cluster add bench --password-file "$tmp/bench.password"
+  pg_version=$(psql -XAtc "SHOW server_version")
+
+  # One data set: name, table, columns, rows. Sets raw_<name>, pipe_<name>,
+  # sync_<name>, again_<name> (best seconds of $repeat) and rss_<name> (kB).
+  measure() {
+    local name=$1 table=$2 cols=$3 rows=$4 db="$tmp/$1.db" csv="$tmp/$1.csv" t0 got r dep
+    echo "bench: $name: $rows rows, best of $repeat" >&2
+    # Warm-up, not timed: a fresh cluster's first big load also creates its
+    # WAL segment files; whichever method ran first would pay for that.
+    fresh_scratch "$name"
+    psql -Xq -v ON_ERROR_STOP=1 -c "\\copy scratch.$table ($cols) from '$csv' csv" >>"$log"
+    for r in $(seq "$repeat"); do
+      fresh_scratch "$name"
+      t0=$EPOCHREALTIME
+      psql -Xq -v ON_ERROR_STOP=1 -c "\\copy scratch.$table ($cols) from '$csv' csv" >>"$log"
+      keep "raw_$name" "$(since "$t0")"
+
+      fresh_scratch "$name"
+      t0=$EPOCHREALTIME
+      sqlite3 -init /dev/null -batch -noheader -csv "$db" "SELECT $cols FROM $table" |
+        psql -Xq -v ON_ERROR_STOP=1 -c "\\copy scratch.$table ($cols) from stdin csv" >>"$log"
+      keep "pipe_$name" "$(since "$t0")"
+      sql -c "DROP SCHEMA scratch CASCADE"
+
+      # A new tenant each time, so that each is a true initial copy: registered,
+      # its table created as admin, granted by a second add.
+      dep="${name}_$r"
+      schema deployment add "$dep" --cluster bench --sqlite "$db"
+      sql -c "$(ddl "$name" "client_$dep")"
+      schema deployment add "$dep" --cluster bench --sqlite "$db"
+      sql -c CHECKPOINT
+      sync_run --deployment "$dep"
+      keep "sync_$name" "$took"
+      keep "rss_$name" "$(tail -n 1 "$tmp/rss")" max
+      got=$(psql -XAtc "SELECT count(*) FROM client_$dep.$table")
+      [ "$got" = "$rows" ] || { failures=$((failures + 1)); echo "bench: sync-run copied $got of $rows rows" >&2; }
+      sync_run --deployment "$dep"
+      keep "again_$name" "$took"
+      # Out of the way of `sync-run --all`, and its disk space back.
+      schema deployment remove "$dep"
+      sql -c "DROP SCHEMA client_$dep CASCADE" -c CHECKPOINT
+    done
+  }
+  measure wide chat "$wide_cols" "$wide_rows"
+  measure narrow tag "$narrow_cols" "$narrow_rows"
+
+  # Many small tenants: register all, create their tables in one go, grant.
+  echo "bench: $tenants small tenants" >&2
+  for i in $(seq -f %03g "$tenants"); do schema deployment add "t$i" --cluster bench --sqlite "$tmp/tenants/t$i.db"; done
+  for i in $(seq -f %03g "$tenants"); do ddl wide "client_t$i"; done | psql -Xq -v ON_ERROR_STOP=1 >>"$log"
+  for i in $(seq -f %03g "$tenants"); do schema deployment add "t$i" --cluster bench --sqlite "$tmp/tenants/t$i.db"; done
+  sync_run --all
+  fleet_first=$took
+  sql -c CHECKPOINT
+  sync_run --all
+  fleet=$took
+
+  # The table.
+  mb() { div "$(stat -c %s "$tmp/$1.csv")" 1000000 %.1f; }
+  met() { awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { printf ((op == ">=" ? v >= t : v <= t) ? "met" : "NOT met") }'; }
+  row() { printf '%-8s %9s %8s  %-19s %8s %10s %7s %8s\n' "$@"; }
+  echo
+  echo "tenantsync benchmark: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)," \
+       "Linux $(uname -r), PostgreSQL ${pg_version%% *} (embedded, fsync on);" \
+       "load average $(cut -d ' ' -f 1-3 /proc/loadavg); best of $repeat"
+  echo
+  row "data set" rows "CSV MB" method seconds rows/s MB/s "peak RSS"
+  for name in wide narrow; do
+    rows_var="${name}_rows" rss_var="rss_$name" raw="raw_$name" pipe="pipe_$name" sync="sync_$name" again="again_$name"
+    rows=${!rows_var} size=$(mb "$name") rss="$(div "${!rss_var}" 1024 %.1f) MB"
+    for m in "raw COPY:${!raw}" "pipeline:${!pipe}" "sync-run:${!sync}"; do
+      t=${m#*:}
+      row "$name" "$rows" "$size" "${m%%:*}" "$t" "$(div "$rows" "$t" %.0f)" "$(div "$size" "$t" %.1f)" \
+        "$([ "${m%%:*}" != sync-run ] || echo "$rss")"
+    done
+    row "$name" "$rows" "$size" "sync-run, no change" "${!again}" - - ""
+  done
+  echo
+  ratio() { printf '%-38s %8s %8s   %-9s %s\n' "$@"; }
+  ratio "" wide narrow target verdict
+  pw=$(div "$pipe_wide" "$sync_wide") pn=$(div "$pipe_narrow" "$sync_narrow")
+  ratio "sync-run / pipeline (throughput)" "${pw}x" "${pn}x" ">= 1.0x" \
+    "wide $(met "$pw" ">=" 1.0), narrow $(met "$pn" ">=" 1.0)"
+  rw=$(div "$raw_wide" "$sync_wide") rn=$(div "$raw_narrow" "$sync_narrow")
+  ratio "sync-run / raw COPY (throughput)" "${rw}x" "${rn}x" ">= 0.9x" \
+    "wide $(met "$rw" ">=" 0.9), narrow $(met "$rn" ">=" 0.9)"
+  aw=$(div "$again_wide" "$sync_wide" %.4f) an=$(div "$again_narrow" "$sync_narrow" %.4f)
+  ratio "no-change re-sync / full copy (time)" "$(div "$aw" 0.01 %.1f) %" "$(div "$an" 0.01 %.1f) %" "<= 2 %" \
+    "wide $(met "$aw" "<=" 0.02), narrow $(met "$an" "<=" 0.02)"
+  echo
+  printf 'no-change sync-run --all, %s small tenants: %s s total, %s ms per tenant (first copy: %s s)\n' \
+    "$tenants" "$fleet" "$(awk -v s="$fleet" -v n="$tenants" 'BEGIN { printf "%.1f", s * 1000 / n }')" "$fleet_first"
+  printf 'peak RSS of sync-run, every run above: %s MB (target <= 64 MB: %s)\n' \
+    "$(div "$peak_kb" 1024 %.1f)" "$(met "$(div "$peak_kb" 1024)" "<=" 64)"
+  [ "$failures" -eq 0 ] || { echo "bench: $failures sync-run failure(s); see above" >&2; exit 1; }
+  exit 0
+fi
+
+# ---------------------------------------------------------------- outer part
+for f in sync-devdb sync-schema sync-run; do
+  [ -x "$bin/$f" ] || { echo "bench: $bin/$f missing; run make bench" >&2; exit 1; }
+done
+# GNU time for the peak RSS (%M), installed like scripts/install-deps.sh does.
+if [ ! -x /usr/bin/time ]; then
+  echo "bench: installing time" >&2
+  [ "$(id -u)" -eq 0 ] && sudo_cmd=() || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends time
+fi
+
+# Everything lives in one directory, removed at exit whatever happens. As
+# root the cluster runs as postgres, which must traverse it.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tenantsync-bench.XXXXXX")
+chmod 755 "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM
+export BENCH_TMP="$tmp"
+
+# Data sets, generated by SQLite itself (deterministic; no randomness). Ids
+# look like Open WebUI's uuids and arrive in no particular order.
+echo "bench: generating $wide_rows wide, $narrow_rows narrow rows and $tenants tenants in $tmp" >&2
+uuid="printf('%08x-%04x-4%03x-%04x-%012x', (i * 2654435761) % 4294967296, i % 65536, i % 4096, 32768 + i % 16384, i)"
+words="the plan for Tuesday covers budget, travel and notes; café meetings at 10, naïve estimates revised, 東京 office"
+lorem=$(for k in $(seq 1 16); do printf '%s %d: %s. ' "Step" "$k" "$words"; done)
+chat_sql() {  # rows, JSON text length of the assistant's message
+  cat <<EOF
+PRAGMA synchronous = OFF;
+CREATE TABLE chat (id VARCHAR(255) NOT NULL, user_id VARCHAR(255) NOT NULL, title TEXT NOT NULL,
+  archived INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, chat JSON);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+INSERT INTO chat SELECT id, printf('%08x-1111-4111-8111-%012x', i % 997, i % 997), 'Chat ' || i || ' about travel',
+  i % 10 = 0, c, c + i % 86400,
+  '{"id":"' || id || '","title":"Chat ' || i || '","models":["llama3.1:8b"],"params":{},"history":{"currentId":"b'
+  || i || '","messages":{"a' || i || '":{"id":"a' || i || '","parentId":null,"childrenIds":["b' || i
+  || '"],"role":"user","content":"' || substr(t, 1 + i % 397, 400) || '","timestamp":' || c
+  || '},"b' || i || '":{"id":"b' || i || '","parentId":"a' || i || '","childrenIds":[],"role":"assistant","content":"'
+  || substr(t, 1 + i % 211, $2) || '","model":"llama3.1:8b","done":true,"timestamp":' || (c + 7)
+  || ',"usage":{"eval_count":' || (i % 900) || ',"total_duration":' || (i * 7919 % 100000000)
+  || '}}}},"tags":[],"timestamp":' || (c * 1000) || ',"files":[]}'
+FROM (SELECT i, $uuid AS id, 1700000000 + i * 3 AS c FROM n), (SELECT '$lorem' AS t);
+CREATE UNIQUE INDEX chat_id ON chat (id);
+CREATE INDEX chat_updated_at_user_id_idx ON chat (updated_at, user_id);
+EOF
+}
+export_csv() { sqlite3 -init /dev/null -batch -noheader -csv "$tmp/$1.db" "SELECT $3 FROM $2" >"$tmp/$1.csv"; }
+chat_sql "$wide_rows" 1150 | sqlite3 -init /dev/null -batch "$tmp/wide.db"
+export_csv wide chat "$wide_cols"
+sqlite3 -init /dev/null -batch "$tmp/narrow.db" <<EOF
+PRAGMA synchronous = OFF;
+CREATE TABLE tag (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, n INTEGER NOT NULL);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $narrow_rows)
+INSERT INTO tag SELECT $uuid, printf('user-%04d', i % 1000), i * 7 % 100000 FROM n;
+EOF
+export_csv narrow tag "$narrow_cols"
+mkdir "$tmp/tenants"
+chat_sql 40 200 | sqlite3 -init /dev/null -batch "$tmp/tenants/template.db"
+for i in $(seq -f %03g "$tenants"); do cp "$tmp/tenants/template.db" "$tmp/tenants/t$i.db"; done
+
+# sync-devdb in a process group of its own (set -m), in the background so
+# that a signal reaches our traps at once: they end that group (sync-devdb
+# ignores it, the work under it stops), wait for the cluster to stop, exit.
+set -m
+"$bin/sync-devdb" --log-level warning --fsync --dir "$tmp/pg" -- bash "$0" --inner &
+devdb=$!
+set +m
+stop() { kill -TERM -- "-$devdb" 2>/dev/null || true; wait "$devdb" || true; exit "$1"; }
+trap 'stop 130' INT
+trap 'stop 143' TERM
+status=0
+wait "$devdb" || status=$?
+trap - INT TERM
+
+echo
+echo "micro-benchmarks: $micro --benchmark_min_time=0.1"
+"$micro" --benchmark_min_time=0.1 2>&1
+exit "$status"

@@ -114,24 +114,43 @@ PgConn PgTest::ConnectAsCluster(const std::string& cluster) const {
       {Cluster()->TcpConninfo(dbname_, RoleForCluster(cluster)), PasswordFile(cluster), "tenantsync-tests", 10});
 }
 
+namespace {
+
+// argv and envp as the C arrays exec wants, built before fork(): tests run
+// binaries from several threads, and after fork() in a threaded process the
+// child may only make async-signal-safe calls (no malloc: another thread may
+// have held its lock at the fork).
+struct ExecArgs {
+  std::vector<std::string> env_storage;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+
+  ExecArgs(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+    for (const std::string& kv : extra_env) env_storage.push_back(kv);
+    for (std::string& kv : env_storage) envp.push_back(kv.data());
+    envp.push_back(nullptr);
+  }
+};
+
+}  // namespace
+
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  ExecArgs exec_args(argv, env);
   int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   pid_t pid = fork();
   if (pid == 0) {
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    int null_fd = open("/dev/null", O_RDONLY);
     dup2(null_fd, STDIN_FILENO);
-    for (const std::string& kv : env) putenv(const_cast<char*>(kv.c_str()));
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
+    execve(exec_args.argv[0], exec_args.argv.data(), exec_args.envp.data());
     _exit(127);
   }
+  close(null_fd);
   close(out_pipe[1]);
   close(err_pipe[1]);
   ProcessResult result;
@@ -140,25 +159,22 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector
   result.err = ReadAll(err_pipe[0]);
   close(out_pipe[0]);
   close(err_pipe[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = WaitExit(pid);
   return result;
 }
 
 pid_t SpawnQuiet(const std::vector<std::string>& argv) {
+  ExecArgs exec_args(argv, {});
+  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   pid_t pid = fork();
   if (pid == 0) {
-    int null_fd = open("/dev/null", O_RDWR);
     dup2(null_fd, STDIN_FILENO);
     dup2(null_fd, STDOUT_FILENO);
     dup2(null_fd, STDERR_FILENO);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
+    execve(exec_args.argv[0], exec_args.argv.data(), exec_args.envp.data());
     _exit(127);
   }
+  close(null_fd);
   return pid;
 }
 

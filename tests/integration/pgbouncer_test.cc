@@ -84,13 +84,14 @@ class PgBouncerTest : public TenantTest {
                           dbname_, Cluster()->port(), port_, dir_),
               0600);
     for (const char* f : {"/userlist.txt", "/pgbouncer.ini"}) ASSERT_EQ(chown((dir_ + f).c_str(), uid, gid), 0);
+    std::string ini = dir_ + "/pgbouncer.ini";  // built before fork: the child must not allocate
     bouncer_ = fork();
     if (bouncer_ == 0) {
       if (getuid() == 0 && (setgid(gid) != 0 || setuid(uid) != 0)) _exit(126);
       int null_fd = open("/dev/null", O_RDWR);
       dup2(null_fd, STDIN_FILENO);
       dup2(null_fd, STDOUT_FILENO);
-      execl(kPgBouncer, "pgbouncer", (dir_ + "/pgbouncer.ini").c_str(), static_cast<char*>(nullptr));
+      execl(kPgBouncer, "pgbouncer", ini.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     for (int i = 0; i < 100; ++i) {

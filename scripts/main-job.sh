@@ -73,7 +73,10 @@ fi
 step "vet the node's role as sync-run will"
 "$bin/sync-schema" --config "$config" check-role
 
-# sync-elect (the lease) arrives with its own issue; one node runs here.
+# On a real pair, systemd runs sync-run only when sync-elect exits 0.
+step "elect (sync-elect): this node must hold the cluster's lease to write"
+"$bin/sync-elect" --config "$config"
+
 step "sync (sync-run --deployment $name --verify)"
 "$bin/sync-run" --config "$config" --deployment "$name" --verify || status=$?
 status=${status:-0}

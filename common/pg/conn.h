@@ -77,6 +77,10 @@ class PgConn {
   void ExecScript(std::string_view sql);
 
   std::string QuoteIdentifier(std::string_view name) const;
+  // "schema"."name", each part quoted.
+  std::string QuoteQualified(std::string_view schema, std::string_view name) const {
+    return QuoteIdentifier(schema) + "." + QuoteIdentifier(name);
+  }
   std::string QuoteLiteral(std::string_view value) const;
 
   // "host=… port=… dbname=… user=…": what we reached, without secrets.

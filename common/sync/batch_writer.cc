@@ -24,7 +24,7 @@ bool RowCanCause(const PgError& e) {
 }  // namespace
 
 BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePlan& plan) : conn_(conn) {
-  std::string table = conn.QuoteIdentifier(schema) + "." + conn.QuoteIdentifier(plan.name);
+  std::string table = conn.QuoteQualified(schema, plan.name);
   std::string columns, keys, updates, left, right;
   for (const ColumnPlan& c : plan.columns) {
     std::string q = conn.QuoteIdentifier(c.name);
@@ -53,77 +53,62 @@ void BatchWriter::EnsureStage() {
   if (stage_ready_) return;
   conn_.Exec(create_stage_sql_);
   stage_ready_ = true;
+  stage_dirty_ = false;
+}
+
+std::optional<std::string> BatchWriter::UnderSavepoint(const std::function<long()>& work, long& written) {
+  conn_.Exec("SAVEPOINT tenantsync_try");
+  try {
+    written += work();
+    conn_.Exec("RELEASE SAVEPOINT tenantsync_try");
+    return std::nullopt;
+  } catch (const PgError& e) {
+    if (!RowCanCause(e)) throw;
+    conn_.Exec("ROLLBACK TO SAVEPOINT tenantsync_try");
+    std::string reason = e.what();
+    if (auto cut = reason.find('\n'); cut != std::string::npos) reason.resize(cut);
+    return reason;
+  }
+}
+
+long BatchWriter::Stage(std::string_view lines) {
+  // Rows left by an earlier successful attempt in this transaction; a failed
+  // attempt rolled back to its savepoint and left the stage as it found it.
+  if (stage_dirty_) conn_.Exec(std::string("TRUNCATE ") + kStage);
+  conn_.CopyIn(copy_sql_, lines);
+  long written = std::stol(std::string(conn_.ExecOneRow(merge_sql_).Get(0, 0)));
+  stage_dirty_ = true;
+  return written;
 }
 
 MergeOutcome BatchWriter::CopyDirect(const SourceBatch& batch) {
-  if (batch.good_rows() == 0) return {};
-  conn_.Exec("SAVEPOINT tenantsync_direct");
-  try {
-    MergeOutcome outcome;
-    outcome.written = conn_.CopyIn(direct_copy_sql_, batch.copy_data);
-    conn_.Exec("RELEASE SAVEPOINT tenantsync_direct");
-    return outcome;
-  } catch (const PgError& e) {
-    if (!RowCanCause(e)) throw;
-    conn_.Exec("ROLLBACK TO SAVEPOINT tenantsync_direct");
-  }
-  return Merge(batch);
-}
-
-long BatchWriter::Attempt(std::string_view lines, bool stage_may_hold_rows) {
-  if (stage_may_hold_rows) conn_.Exec(std::string("TRUNCATE ") + kStage);
-  conn_.CopyIn(copy_sql_, lines);
-  return std::stol(std::string(conn_.ExecOneRow(merge_sql_).Get(0, 0)));
+  MergeOutcome outcome;
+  if (batch.good_rows() == 0) return outcome;
+  auto failed = UnderSavepoint([&] { return conn_.CopyIn(direct_copy_sql_, batch.copy_data); }, outcome.written);
+  return failed ? Merge(batch) : outcome;
 }
 
 MergeOutcome BatchWriter::Merge(const SourceBatch& batch) {
   MergeOutcome outcome;
   if (batch.good_rows() == 0) return outcome;
   EnsureStage();
-  conn_.Exec("SAVEPOINT tenantsync_batch");
-  try {
-    outcome.written = Attempt(batch.copy_data, false);
-    conn_.Exec("RELEASE SAVEPOINT tenantsync_batch");
-    conn_.Exec(std::string("TRUNCATE ") + kStage);
-    return outcome;
-  } catch (const PgError& e) {
-    if (!RowCanCause(e)) throw;
-    conn_.Exec("ROLLBACK TO SAVEPOINT tenantsync_batch");
-  }
-  Isolate(batch, 0, batch.good_rows(), outcome);
-  conn_.Exec("RELEASE SAVEPOINT tenantsync_batch");
-  conn_.Exec(std::string("TRUNCATE ") + kStage);
+  auto failed = UnderSavepoint([&] { return Stage(batch.copy_data); }, outcome.written);
+  if (failed) Isolate(batch, 0, batch.good_rows(), *failed, outcome);
   return outcome;
 }
 
-// Rows [first, last) failed together: try each half. Costs O(bad rows × log n)
-// statements, and nothing when a batch is clean.
-void BatchWriter::Isolate(const SourceBatch& batch, size_t first, size_t last, MergeOutcome& outcome) {
-  if (last - first > 1) {
-    size_t middle = first + (last - first) / 2;
-    for (auto [a, b] : {std::pair{first, middle}, std::pair{middle, last}}) {
-      conn_.Exec("SAVEPOINT tenantsync_part");
-      try {
-        outcome.written += Attempt(batch.Lines(a, b), true);
-        conn_.Exec("RELEASE SAVEPOINT tenantsync_part");
-      } catch (const PgError& e) {
-        if (!RowCanCause(e)) throw;
-        conn_.Exec("ROLLBACK TO SAVEPOINT tenantsync_part");
-        Isolate(batch, a, b, outcome);
-      }
-    }
+// Rows [first, last) failed together with `reason`: try each half. Costs
+// O(bad rows × log n) statements, and nothing when a batch is clean.
+void BatchWriter::Isolate(const SourceBatch& batch, size_t first, size_t last, const std::string& reason,
+                          MergeOutcome& outcome) {
+  if (last - first == 1) {
+    outcome.refused.emplace_back(first, "PostgreSQL refused the row: " + reason);
     return;
   }
-  conn_.Exec("SAVEPOINT tenantsync_row");
-  try {
-    outcome.written += Attempt(batch.Lines(first, last), true);
-    conn_.Exec("RELEASE SAVEPOINT tenantsync_row");
-  } catch (const PgError& e) {
-    if (!RowCanCause(e)) throw;
-    conn_.Exec("ROLLBACK TO SAVEPOINT tenantsync_row");
-    std::string reason = e.what();
-    if (auto cut = reason.find('\n'); cut != std::string::npos) reason.resize(cut);
-    outcome.refused.emplace_back(first, "PostgreSQL refused the row: " + reason);
+  size_t middle = first + (last - first) / 2;
+  for (auto [a, b] : {std::pair{first, middle}, std::pair{middle, last}}) {
+    auto failed = UnderSavepoint([&, a = a, b = b] { return Stage(batch.Lines(a, b)); }, outcome.written);
+    if (failed) Isolate(batch, a, b, *failed, outcome);
   }
 }
 

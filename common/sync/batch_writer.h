@@ -7,6 +7,8 @@
 // orphan, a value its type rejects) is isolated by halving the batch under
 // savepoints; the rest of the batch lands.
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,15 +43,22 @@ class BatchWriter {
 
  private:
   void EnsureStage();
-  long Attempt(std::string_view lines, bool stage_may_hold_rows);
-  void Isolate(const SourceBatch& batch, size_t first, size_t last, MergeOutcome& outcome);
+  // Runs `work` (adding its rows to `written`) under a savepoint. A failure
+  // one bad row can cause rolls back to it and returns PostgreSQL's message;
+  // any other failure throws.
+  std::optional<std::string> UnderSavepoint(const std::function<long()>& work, long& written);
+  // COPY into the staging table and merge; returns the rows written.
+  long Stage(std::string_view lines);
+  void Isolate(const SourceBatch& batch, size_t first, size_t last, const std::string& reason,
+               MergeOutcome& outcome);
 
   PgConn& conn_;
   std::string create_stage_sql_;
   std::string copy_sql_;
   std::string direct_copy_sql_;
   std::string merge_sql_;
-  bool stage_ready_ = false;
+  bool stage_ready_ = false;  // created in this transaction
+  bool stage_dirty_ = false;  // holds rows of an earlier attempt
 };
 
 }  // namespace tenantsync

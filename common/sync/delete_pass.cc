@@ -21,20 +21,23 @@ class KeyReader {
     stmt_.Bind(1, last_rowid_);
     stmt_.Bind(2, static_cast<int64_t>(limits.max_rows));
     size_t seen = 0;
-    std::string line;
     while (stmt_.Step()) {
       ++seen;
       int rowid_col = static_cast<int>(plan_.key.size());
       last_rowid_ = stmt_.Int(rowid_col);
-      line.clear();
+      size_t row_start = copy_data.size();
       bool ok = true;
       for (size_t i = 0; i < plan_.key.size() && ok; ++i) {
-        if (i > 0) line += '\t';
-        ok = !AppendCopyField(SourceValueOf(stmt_, static_cast<int>(i)), plan_.columns[plan_.key[i]].type, line)
+        if (i > 0) copy_data += '\t';
+        ok = !AppendCopyField(SourceValueOf(stmt_, static_cast<int>(i)), plan_.columns[plan_.key[i]].type, copy_data)
                   .has_value();
       }
       // A key that cannot convert never reached the target, so it protects nothing.
-      if (ok) copy_data += line + '\n';
+      if (ok) {
+        copy_data += '\n';
+      } else {
+        copy_data.resize(row_start);
+      }
     }
     stmt_.Reset();
     return seen == limits.max_rows;
@@ -61,7 +64,7 @@ class KeyReader {
 void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& report) {
   if (plan.settings.deletes != DeletePolicy::kPropagate) return;
   PgConn& conn = ctx.conn;
-  std::string table = conn.QuoteIdentifier(ctx.schema) + "." + conn.QuoteIdentifier(plan.name);
+  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
   std::string keys, match;
   for (size_t k : plan.key) {
     std::string q = conn.QuoteIdentifier(plan.columns[k].name);

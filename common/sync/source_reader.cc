@@ -103,11 +103,15 @@ void TableReader::ConvertRow(SqliteStmt& stmt, SourceBatch& batch) {
   ++batch.rows_read;
   int rowid_col = static_cast<int>(plan_.columns.size());
   batch.last_rowid = stmt.Int(rowid_col);
-  line_.clear();
+  // Fields go straight into the batch; a rejected row is cut off again.
+  std::string& out = batch.copy_data;
+  size_t row_start = out.size();
   for (size_t col = 0; col < plan_.columns.size(); ++col) {
-    if (col > 0) line_ += '\t';
-    std::optional<std::string> problem = AppendCopyField(SourceValueOf(stmt, static_cast<int>(col)), plan_.columns[col].type, line_);
+    if (col > 0) out += '\t';
+    std::optional<std::string> problem =
+        AppendCopyField(SourceValueOf(stmt, static_cast<int>(col)), plan_.columns[col].type, out);
     if (problem) {
+      out.resize(row_start);
       std::string reason = fmt::format("column {} ({}): {}", plan_.columns[col].name, plan_.columns[col].type.pg_name, *problem);
       std::string key = KeyOf(stmt);
       std::string image = ImageByKey(key);
@@ -115,9 +119,8 @@ void TableReader::ConvertRow(SqliteStmt& stmt, SourceBatch& batch) {
       return;
     }
   }
-  line_ += '\n';
-  batch.line_starts.push_back(batch.copy_data.size());
-  batch.copy_data += line_;
+  out += '\n';
+  batch.line_starts.push_back(row_start);
   batch.rowids.push_back(batch.last_rowid);
   if (want_keys_) batch.keys.push_back(KeyOf(stmt));
 }

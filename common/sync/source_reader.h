@@ -91,7 +91,6 @@ class TableReader {
   SqliteStmt key_by_rowid_;
   std::recursive_mutex lookup_mutex_;  // the by-key/by-rowid statements serve both threads (ReadByKey nests)
   bool want_keys_ = false;
-  std::string line_;  // reused per row
 };
 
 }  // namespace tenantsync

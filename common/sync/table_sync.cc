@@ -55,7 +55,7 @@ void RetryQuarantined(SyncContext& ctx, const TablePlan& plan, TableReader& read
 // so the app's next insert into the replica does not collide (never back).
 void CatchUpSequences(SyncContext& ctx, const TablePlan& plan) {
   PgConn& conn = ctx.conn;
-  std::string table = conn.QuoteIdentifier(ctx.schema) + "." + conn.QuoteIdentifier(plan.name);
+  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
   for (const ColumnPlan& c : plan.columns) {
     const TargetColumn* column = plan.target->Find(c.name);
     if (column == nullptr || column->sequence.empty()) continue;
@@ -116,9 +116,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   // A table still empty when a fresh pass begins takes plain COPY (the
   // initial copy); once anything is in it, every write is a merge.
   bool direct = !resuming && !plan.target->row_security &&
-                ctx.conn.ExecOneRow(fmt::format("SELECT NOT EXISTS (SELECT 1 FROM {}.{})",
-                                                ctx.conn.QuoteIdentifier(ctx.schema),
-                                                ctx.conn.QuoteIdentifier(plan.name)))
+                ctx.conn.ExecOneRow("SELECT NOT EXISTS (SELECT 1 FROM " + ctx.conn.QuoteQualified(ctx.schema, plan.name) + ")")
                         .Get(0, 0) == "t";
   report.initial_copy = direct;
   long rows_in_pass = resuming ? progress.rows_total : 0;
@@ -177,10 +175,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   if (report.counts.rows_written > 0) CatchUpSequences(ctx, plan);
   if (report.reconciled && !resuming && report.counts.rows_written == 0 && report.counts.rows_quarantined == 0) {
     long target_rows = std::stol(std::string(
-        ctx.conn
-            .ExecOneRow(fmt::format("SELECT count(*) FROM {}.{}", ctx.conn.QuoteIdentifier(ctx.schema),
-                                    ctx.conn.QuoteIdentifier(plan.name)))
-            .Get(0, 0)));
+        ctx.conn.ExecOneRow("SELECT count(*) FROM " + ctx.conn.QuoteQualified(ctx.schema, plan.name)).Get(0, 0)));
     report.same_keys = target_rows == rows_in_pass;
   }
   return report;

@@ -8,7 +8,7 @@ TableDiff VerifyTable(SyncContext& ctx, const TablePlan& plan) {
   PgConn& conn = ctx.conn;
   TableDiff diff;
   diff.table = plan.name;
-  std::string table = conn.QuoteIdentifier(ctx.schema) + "." + conn.QuoteIdentifier(plan.name);
+  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
   std::string columns, join, key_array, s_row, t_row;
   for (const ColumnPlan& c : plan.columns) {
     std::string q = conn.QuoteIdentifier(c.name);

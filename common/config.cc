@@ -271,6 +271,11 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
       }
       SectionReader r(*node.as_table(), origin, fmt::format("tables.\"{}\"", name));
       r.Choice("conflict", base.conflict, kStrategies);
+      r.Choice("merge_fallback", base.merge_fallback, kStrategies);
+      if (base.merge_fallback == ConflictStrategy::kMerge) {
+        throw ConfigError(fmt::format("{}: tables.\"{}\".merge_fallback cannot be \"merge\"", origin, name),
+                          "use newest_wins, source_wins, target_wins or manual");
+      }
       r.String("change_column", base.change_column);
       r.Choice("deletes", base.deletes, kDeletePolicies);
       r.RefuseUnknown();

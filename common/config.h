@@ -56,6 +56,9 @@ enum class DeletePolicy { kPropagate, kKeep };
 
 struct TableConfig {
   ConflictStrategy conflict = ConflictStrategy::kNewestWins;
+  // What a merge does with a column both sides changed differently (any
+  // strategy but merge).
+  ConflictStrategy merge_fallback = ConflictStrategy::kNewestWins;
   // The column whose growth marks a changed row (epoch integer); "" = none,
   // so the table is compared whole on every run.
   std::string change_column = "updated_at";

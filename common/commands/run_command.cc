@@ -120,6 +120,7 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   ctx.limits.max_hold = std::chrono::milliseconds(wal ? 3'600'000 : config.sync.max_read_hold_ms);
   ctx.on_batch = ProgressPrinter(r.deployment.name, o.progress);
   if (lease != nullptr) ctx.fence = [lease](PgConn& c) { lease->Fence(c); };
+  if (lease != nullptr) ctx.epoch = lease->epoch();
 
   for (const TablePlan& table : plan.tables) {
     r.tables.push_back(SyncTable(ctx, table));
@@ -168,9 +169,13 @@ void PrintText(const std::vector<DeploymentResult>& results, const RunOptions& o
                r.counts.rows_written, r.counts.rows_quarantined, r.counts.rows_deleted, r.seconds,
                o.dry_run ? " (dry run: nothing was kept)" : "");
     for (const TableReport& t : r.tables) {
-      if (t.counts.rows_written == 0 && t.counts.rows_quarantined == 0 && t.counts.rows_deleted == 0) continue;
+      if (t.counts.rows_written == 0 && t.counts.rows_quarantined == 0 && t.counts.rows_deleted == 0 &&
+          t.conflicts.empty()) {
+        continue;
+      }
       fmt::print("    {:<20} {:>8} written {:>6} quarantined {:>6} deleted\n", t.table, t.counts.rows_written,
                  t.counts.rows_quarantined, t.counts.rows_deleted);
+      for (const auto& [outcome, n] : t.conflicts) fmt::print("      {} conflict(s): {}\n", n, outcome);
     }
     for (const TableDiff& d : r.diffs) {
       if (d.equal() && d.quarantined == 0) continue;
@@ -201,6 +206,9 @@ void PrintJson(const std::vector<DeploymentResult>& results, const RunOptions& o
       w.Key("rows_quarantined").Int(t.counts.rows_quarantined).Key("rows_deleted").Int(t.counts.rows_deleted);
       w.Key("delete_brake").StringOrNull(t.delete_brake.empty() ? std::nullopt
                                                                 : std::optional<std::string>(t.delete_brake));
+      w.Key("conflicts").BeginObject();
+      for (const auto& [outcome, n] : t.conflicts) w.Key(outcome).Int(n);
+      w.EndObject();
       w.EndObject();
     }
     w.EndArray().Key("drift").BeginObject();
@@ -290,7 +298,12 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     if (job != 0) FinishJob(conn, job, r.counts, r.error);
     if (!o.dry_run) {
       double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-      WriteRunMetrics(config.node.state_dir, {d.name, r.error.empty(), now, r.seconds, r.counts});
+      RunMetrics metrics{d.name, r.error.empty(), now, r.seconds, r.counts, {}};
+      for (const TableReport& t : r.tables) {
+        std::string strategy(ToString(config.ForTable(t.table).conflict));
+        for (const auto& [outcome, n] : t.conflicts) metrics.conflicts.push_back({t.table, strategy, outcome, n});
+      }
+      WriteRunMetrics(config.node.state_dir, metrics);
     }
     if (worst == ExitCode::kOk && r.code != ExitCode::kOk) worst = r.code;
     Log(LogLevel::kInfo, "deployment={} read={} written={} quarantined={} deleted={} seconds={:.2f}", d.name,

@@ -16,7 +16,12 @@ PgTxn::PgTxn(PgConn& conn, const PgTxnOptions& options) : conn_(conn) {
       "SELECT set_config('statement_timeout', coalesce($1, current_setting('statement_timeout')), true),"
       " set_config('lock_timeout', coalesce($2, current_setting('lock_timeout')), true),"
       " set_config('idle_in_transaction_session_timeout',"
-      "            coalesce($3, current_setting('idle_in_transaction_session_timeout')), true)",
+      "            coalesce($3, current_setting('idle_in_transaction_session_timeout')), true),"
+      // Values print the same whatever the role or server defaults: conflict
+      // detection compares digests of rows' text forms across runs and nodes.
+      " set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, MDY', true),"
+      " set_config('IntervalStyle', 'postgres', true), set_config('extra_float_digits', '1', true),"
+      " set_config('bytea_output', 'hex', true)",
       {ms(options.statement_timeout_seconds), ms(options.lock_timeout_seconds),
        ms(options.idle_in_transaction_timeout_seconds)});
 }

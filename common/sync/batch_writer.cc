@@ -21,37 +21,50 @@ bool RowCanCause(const PgError& e) {
   return s.starts_with("22") || s.starts_with("23") || s.starts_with("21");
 }
 
+// INSERT `insert` (aliased t, RETURNING the written rows' key and digest)
+// and record each written row's versions in the same statement.
+std::string WriteRecordingVersions(const std::string& insert, const RowSql& rows, bool with_images) {
+  std::string versions = with_images ? "SELECT w.k, w.d, w.d, w.i, w.i FROM w" : "SELECT w.k, w.d, w.d FROM w";
+  return fmt::format("WITH w AS ({} RETURNING {} AS k, {} AS d{}), v AS ({}) SELECT count(*) FROM w", insert,
+                     rows.KeyText("t"), rows.Digest("t"), with_images ? ", " + rows.Image("t") + " AS i" : "",
+                     RowSql::UpsertVersions(versions, with_images));
+}
+
 }  // namespace
 
-BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePlan& plan) : conn_(conn) {
+BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePlan& plan, const ConflictScope& scope)
+    : conn_(conn),
+      rows_(conn, plan),
+      conflicts_(rows_, plan, conn.QuoteQualified(schema, plan.name), kStage, scope),
+      version_params_{std::to_string(scope.deployment_id), plan.name} {
   std::string table = conn.QuoteQualified(schema, plan.name);
-  std::string columns, keys, updates, left, right;
+  const std::string& columns = rows_.columns();
+  std::string updates, left, right;
   for (const ColumnPlan& c : plan.columns) {
-    std::string q = conn.QuoteIdentifier(c.name);
-    columns += (columns.empty() ? "" : ", ") + q;
     if (c.is_key) continue;
+    std::string q = conn.QuoteIdentifier(c.name);
     updates += fmt::format("{}{} = EXCLUDED.{}", updates.empty() ? "" : ", ", q, q);
     left += (left.empty() ? "" : ", ") + Comparable("t." + q, c);
     right += (right.empty() ? "" : ", ") + Comparable("EXCLUDED." + q, c);
   }
-  for (size_t k : plan.key) keys += (keys.empty() ? "" : ", ") + conn.QuoteIdentifier(plan.columns[k].name);
 
   create_stage_sql_ = fmt::format("CREATE TEMP TABLE tenantsync_stage ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA",
                                   columns, table);
   copy_sql_ = fmt::format("COPY {} ({}) FROM STDIN", kStage, columns);
-  direct_copy_sql_ = fmt::format("COPY {} ({}) FROM STDIN", table, columns);
+  std::string insert = fmt::format("INSERT INTO {} AS t ({}) {}SELECT {} FROM {}", table, columns,
+                                   plan.identity_always ? "OVERRIDING SYSTEM VALUE " : "", columns, kStage);
   std::string on_conflict =
-      updates.empty() ? fmt::format("ON CONFLICT ({}) DO NOTHING", keys)
-                      : fmt::format("ON CONFLICT ({}) DO UPDATE SET {} WHERE ROW({}) IS DISTINCT FROM ROW({})", keys,
-                                    updates, left, right);
-  merge_sql_ = fmt::format(
-      "WITH written AS (INSERT INTO {} AS t ({}) {}SELECT {} FROM {} {} RETURNING 1) SELECT count(*) FROM written",
-      table, columns, plan.identity_always ? "OVERRIDING SYSTEM VALUE " : "", columns, kStage, on_conflict);
+      updates.empty() ? fmt::format("ON CONFLICT ({}) DO NOTHING", rows_.keys())
+                      : fmt::format("ON CONFLICT ({}) DO UPDATE SET {} WHERE ROW({}) IS DISTINCT FROM ROW({})",
+                                    rows_.keys(), updates, left, right);
+  insert_sql_ = WriteRecordingVersions(insert, rows_, conflicts_.keep_images());
+  merge_sql_ = WriteRecordingVersions(insert + " " + on_conflict, rows_, conflicts_.keep_images());
 }
 
 void BatchWriter::EnsureStage() {
   if (stage_ready_) return;
   conn_.Exec(create_stage_sql_);
+  conflicts_.BeginTransaction(conn_);
   stage_ready_ = true;
   stage_dirty_ = false;
 }
@@ -71,20 +84,26 @@ std::optional<std::string> BatchWriter::UnderSavepoint(const std::function<long(
   }
 }
 
-long BatchWriter::Stage(std::string_view lines) {
+long BatchWriter::Stage(std::string_view lines, bool insert_only, ConflictTally& tally) {
   // Rows left by an earlier successful attempt in this transaction; a failed
   // attempt rolled back to its savepoint and left the stage as it found it.
   if (stage_dirty_) conn_.Exec(std::string("TRUNCATE ") + kStage);
   conn_.CopyIn(copy_sql_, lines);
-  long written = std::stol(std::string(conn_.ExecOneRow(merge_sql_).Get(0, 0)));
   stage_dirty_ = true;
+  tally.clear();
+  if (insert_only) return std::stol(std::string(conn_.ExecOneRow(insert_sql_, version_params_).Get(0, 0)));
+  tally = conflicts_.Settle(conn_);
+  long written = std::stol(std::string(conn_.ExecOneRow(merge_sql_, version_params_).Get(0, 0)));
+  conflicts_.AfterWrite(conn_);
   return written;
 }
 
 MergeOutcome BatchWriter::CopyDirect(const SourceBatch& batch) {
   MergeOutcome outcome;
   if (batch.good_rows() == 0) return outcome;
-  auto failed = UnderSavepoint([&] { return conn_.CopyIn(direct_copy_sql_, batch.copy_data); }, outcome.written);
+  EnsureStage();
+  ConflictTally none;
+  auto failed = UnderSavepoint([&] { return Stage(batch.copy_data, true, none); }, outcome.written);
   return failed ? Merge(batch) : outcome;
 }
 
@@ -92,8 +111,13 @@ MergeOutcome BatchWriter::Merge(const SourceBatch& batch) {
   MergeOutcome outcome;
   if (batch.good_rows() == 0) return outcome;
   EnsureStage();
-  auto failed = UnderSavepoint([&] { return Stage(batch.copy_data); }, outcome.written);
-  if (failed) Isolate(batch, 0, batch.good_rows(), *failed, outcome);
+  ConflictTally tally;
+  auto failed = UnderSavepoint([&] { return Stage(batch.copy_data, false, tally); }, outcome.written);
+  if (failed) {
+    Isolate(batch, 0, batch.good_rows(), *failed, outcome);
+  } else {
+    outcome.conflicts = tally;
+  }
   return outcome;
 }
 
@@ -107,8 +131,14 @@ void BatchWriter::Isolate(const SourceBatch& batch, size_t first, size_t last, c
   }
   size_t middle = first + (last - first) / 2;
   for (auto [a, b] : {std::pair{first, middle}, std::pair{middle, last}}) {
-    auto failed = UnderSavepoint([&, a = a, b = b] { return Stage(batch.Lines(a, b)); }, outcome.written);
-    if (failed) Isolate(batch, a, b, *failed, outcome);
+    ConflictTally tally;
+    auto failed = UnderSavepoint([&, a = a, b = b] { return Stage(batch.Lines(a, b), false, tally); },
+                                 outcome.written);
+    if (failed) {
+      Isolate(batch, a, b, *failed, outcome);
+    } else {
+      for (auto& [o, n] : tally) outcome.conflicts[o] += n;
+    }
   }
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 // Writes one batch of converted rows into a target table, inside the
 // caller's transaction: COPY into a temporary staging table (COPY into a
-// table with row-level security is refused, and staging keeps the merge
-// set-based), then one INSERT ... ON CONFLICT that inserts new rows and
-// updates only rows that differ. A row PostgreSQL refuses (a foreign-key
-// orphan, a value its type rejects) is isolated by halving the batch under
-// savepoints; the rest of the batch lands.
+// table with row-level security is refused, and staging keeps the work
+// set-based), conflict detection against the rows' recorded versions
+// (common/conflict), then one INSERT ... ON CONFLICT that inserts new rows
+// and updates only rows that differ, recording the versions it wrote. A row
+// PostgreSQL refuses (a foreign-key orphan, a value its type rejects) is
+// isolated by halving the batch under savepoints; the rest of the batch lands.
 
 #include <functional>
 #include <optional>
@@ -13,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/conflict/batch_conflicts.h"
+#include "common/conflict/row_sql.h"
 #include "common/pg/conn.h"
 #include "common/sync/source_reader.h"
 #include "common/sync/table_plan.h"
@@ -22,23 +25,23 @@ namespace tenantsync {
 struct MergeOutcome {
   long written = 0;                                 // rows inserted or changed
   std::vector<std::pair<size_t, std::string>> refused;  // good-row index in the batch, PostgreSQL's reason
+  ConflictTally conflicts;                          // new conflicts, by outcome
 };
 
 class BatchWriter {
  public:
-  BatchWriter(PgConn& conn, const std::string& schema, const TablePlan& plan);
+  BatchWriter(PgConn& conn, const std::string& schema, const TablePlan& plan, const ConflictScope& scope);
 
-  // Call at the start of every transaction (the staging table is created
+  // Call at the start of every transaction (the staging tables are created
   // when first needed, and dropped at commit).
   void BeginTransaction() { stage_ready_ = false; }
 
-  // Stages and merges the batch.
+  // Stages the batch, settles conflicts, and merges.
   MergeOutcome Merge(const SourceBatch& batch);
 
-  // The first copy into a table that was empty when the pass began: COPY
-  // straight into it, as fast as a raw COPY. Falls back to Merge for a batch
-  // PostgreSQL refuses (a duplicate key, an orphan). Never for a table with
-  // row-level security, which refuses COPY FROM.
+  // The first copy into a table that was empty when the pass began: a plain
+  // INSERT of the staged rows, no conflict to look for. Falls back to Merge
+  // for a batch PostgreSQL refuses (a duplicate key, an orphan).
   MergeOutcome CopyDirect(const SourceBatch& batch);
 
  private:
@@ -47,16 +50,20 @@ class BatchWriter {
   // one bad row can cause rolls back to it and returns PostgreSQL's message;
   // any other failure throws.
   std::optional<std::string> UnderSavepoint(const std::function<long()>& work, long& written);
-  // COPY into the staging table and merge; returns the rows written.
-  long Stage(std::string_view lines);
+  // COPY into the staging table, settle conflicts (unless `insert_only`) and
+  // write; returns the rows written.
+  long Stage(std::string_view lines, bool insert_only, ConflictTally& tally);
   void Isolate(const SourceBatch& batch, size_t first, size_t last, const std::string& reason,
                MergeOutcome& outcome);
 
   PgConn& conn_;
+  RowSql rows_;
+  BatchConflicts conflicts_;
   std::string create_stage_sql_;
   std::string copy_sql_;
-  std::string direct_copy_sql_;
-  std::string merge_sql_;
+  std::string insert_sql_;  // plain INSERT, recording versions
+  std::string merge_sql_;   // INSERT ... ON CONFLICT, recording versions
+  std::vector<PgParam> version_params_;  // $1 deployment, $2 table
   bool stage_ready_ = false;  // created in this transaction
   bool stage_dirty_ = false;  // holds rows of an earlier attempt
 };

@@ -18,6 +18,13 @@ std::string RenderRunMetrics(const RunMetrics& m) {
                              std::pair{"deleted", m.counts.rows_deleted}}) {
     rows.samples.push_back({{{"deployment", m.deployment}, {"kind", kind}}, static_cast<double>(value)});
   }
+  MetricFamily conflicts{"tenantsync_sync_last_run_conflicts",
+                         "Conflicts the last sync-run detected, by table, strategy and outcome", "gauge", {}};
+  for (const RunMetrics::Conflicts& c : m.conflicts) {
+    conflicts.samples.push_back({{{"deployment", m.deployment}, {"table", c.table}, {"strategy", c.strategy},
+                                  {"outcome", c.outcome}},
+                                 static_cast<double>(c.count)});
+  }
   return RenderPrometheusText({
       one("tenantsync_sync_last_run_timestamp_seconds", "When the last sync-run of the deployment finished (Unix time)",
           m.finished_at_unix),
@@ -26,6 +33,7 @@ std::string RenderRunMetrics(const RunMetrics& m) {
       one("tenantsync_sync_last_run_duration_seconds", "How long the last sync-run of the deployment took",
           m.duration_seconds),
       rows,
+      conflicts,
   });
 }
 

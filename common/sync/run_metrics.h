@@ -4,6 +4,7 @@
 // node_exporter textfile-collector format. sync-status serves them too.
 
 #include <string>
+#include <vector>
 
 #include "common/sync/run_records.h"
 
@@ -15,6 +16,11 @@ struct RunMetrics {
   double finished_at_unix = 0;
   double duration_seconds = 0;
   JobCounts counts;
+  struct Conflicts {
+    std::string table, strategy, outcome;
+    long count = 0;
+  };
+  std::vector<Conflicts> conflicts;  // new in this run
 };
 
 std::string RenderRunMetrics(const RunMetrics& metrics);

@@ -39,6 +39,7 @@ void RetryQuarantined(SyncContext& ctx, const TablePlan& plan, TableReader& read
       continue;
     }
     MergeOutcome m = writer.Merge(one);
+    for (const auto& [outcome, n] : m.conflicts) report.conflicts[outcome] += n;
     if (m.refused.empty()) {
       gone_or_fixed.push_back(key);
       report.counts.rows_written += m.written;
@@ -107,7 +108,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   // snapshot, and a row changed behind the scan's position carries a stamp
   // at least this large, so the next pass (from watermark - overlap) sees it.
   if (!resuming) pass.pass_max = reader.MaxChange();
-  BatchWriter writer(ctx.conn, ctx.schema, plan);
+  BatchWriter writer(ctx.conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
   std::vector<std::string> open_keys = OpenQuarantineKeys(ctx.conn, ctx.deployment_id, plan.name);
   RetryQuarantined(ctx, plan, reader, writer, open_keys, report);
   std::set<std::string> open(open_keys.begin(), open_keys.end());
@@ -169,6 +170,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
 
     report.counts.rows_written += merged.written;
     report.counts.rows_quarantined += static_cast<long>(bad.size());
+    for (const auto& [outcome, n] : merged.conflicts) report.conflicts[outcome] += n;
     if (ctx.on_batch) ctx.on_batch(plan.name, report.counts, bytes);
     if (finished) break;
   }

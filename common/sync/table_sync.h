@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/conflict/batch_conflicts.h"
 #include "common/pg/conn.h"
 #include "common/pg/txn.h"
 #include "common/sqlite/db.h"
@@ -32,6 +33,7 @@ struct SyncContext {
   std::function<void(PgConn&)> fence;
   // Called after every batch with the table and its running counts (progress display).
   std::function<void(const std::string&, const JobCounts&, size_t bytes)> on_batch;
+  int64_t epoch = 0;  // the lease epoch, recorded with each conflict (0: none)
 };
 
 struct TableReport {
@@ -44,6 +46,7 @@ struct TableReport {
   bool same_keys = false;
   std::string delete_brake;        // non-empty: deletes refused, and why
   long quarantine_resolved = 0;
+  ConflictTally conflicts;  // new conflicts, by outcome
 };
 
 // Copies what changed (or everything, when reconciling) into the target.

@@ -61,7 +61,7 @@ class SecurityTest : public PgTest {
 TEST_F(SecurityTest, DeleteIsDenied) {
   PgConn a = ConnectAsCluster(a_);
   for (const char* table : {"hosts", "client_deployments", "leader_election", "conflict_log", "cache_events",
-                            "sync_jobs", "sync_progress", "state", "quarantine"}) {
+                            "sync_jobs", "sync_progress", "state", "quarantine", "row_versions"}) {
     EXPECT_EQ(SqlStateOf(a, fmt::format("DELETE FROM sync_metadata.{}", table)), kInsufficientPrivilege) << table;
   }
 }
@@ -143,6 +143,11 @@ TEST_F(SecurityTest, InsertForAnotherClusterIsRejected) {
   EXPECT_EQ(SqlStateOf(a, "INSERT INTO sync_metadata.hosts (cluster_name, hostname) VALUES ($1, 'spy')", {b_}),
             kInsufficientPrivilege);
   EXPECT_EQ(SqlStateOf(a, "INSERT INTO sync_metadata.sync_jobs (cluster_name, deployment_id) VALUES ($1, $2)",
+                       {b_, std::to_string(b_deployment_)}),
+            kInsufficientPrivilege);
+  EXPECT_EQ(SqlStateOf(a,
+                       "INSERT INTO sync_metadata.row_versions (cluster_name, deployment_id, table_name, row_key,"
+                       " source_digest, target_digest) VALUES ($1, $2, 'chat', '(x)', 1, 1)",
                        {b_, std::to_string(b_deployment_)}),
             kInsufficientPrivilege);
   // Nor can a node move its own row into another cluster.

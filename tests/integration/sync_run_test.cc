@@ -239,10 +239,10 @@ TEST_P(SyncRunTest, VerifyFindsATargetEditedBehindOurBack) {
   PgConn admin = Admin();
   admin.Exec("UPDATE client_acme.tag SET name = 'tampered' WHERE user_id = 'u2'");
   admin.Exec("UPDATE client_acme.chat SET title = 'tampered' WHERE id = 'c1'");
-  // tag is compared whole, so the sync repairs it; chat c1 did not change at
-  // the source (and lies before the overlap window), so only --verify sees it.
+  // Neither row changed at the source, so the sync keeps both edits (a
+  // target-only change is not a conflict) and only --verify reports them.
   EXPECT_EQ(Sync(verify), ExitCode::kNo);
-  EXPECT_EQ(Target("tag", {"user_id", "name"}), "u1|Work\nu2|Work\nu3|n");
+  EXPECT_EQ(Target("tag", {"user_id", "name"}), "u1|Work\nu2|tampered\nu3|n");
 }
 
 TEST_P(SyncRunTest, SourceIsByteIdenticalAfterARun) {

@@ -1,0 +1,166 @@
+#include "common/conflict/batch_conflicts.h"
+
+#include <fmt/format.h>
+
+namespace tenantsync {
+namespace {
+
+constexpr const char* kHold = "pg_temp.tenantsync_hold";
+
+std::string Prefer(ConflictStrategy fallback) {
+  switch (fallback) {
+    case ConflictStrategy::kSourceWins: return "'source'";
+    case ConflictStrategy::kTargetWins: return "'target'";
+    case ConflictStrategy::kManual: return "NULL::text";
+    default: return "CASE WHEN h2.target_newer THEN 'target' ELSE 'source' END";  // newest_wins
+  }
+}
+
+}  // namespace
+
+BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const std::string& target,
+                               const std::string& stage, const ConflictScope& scope)
+    : plan_(plan),
+      scope_(scope),
+      keep_images_(plan.settings.conflict == ConflictStrategy::kMerge),
+      strategy_(ToString(plan.settings.conflict)) {
+  create_hold_sql_ =
+      "CREATE TEMP TABLE tenantsync_hold (k text, kind text, sctid tid, sh bigint, th bigint, key_json jsonb,"
+      " src json, tgt json, base_src json, base_tgt json, target_newer boolean, outcome text, resolved json,"
+      " clashes text[]) ON COMMIT DROP";
+
+  // One pass over the batch: digests of both sides, the versions on record;
+  // equal rows get their versions brought up to date, and the rows that
+  // must not simply be written go to the hold table with both images.
+  std::string seen_select =
+      keep_images_ ? fmt::format("SELECT c.k, c.sh AS s, c.sh AS t, {0} AS si, {0} AS ti FROM c JOIN {1} s ON s.ctid = c.sctid"
+                                 " WHERE c.th = c.sh AND (c.vs IS DISTINCT FROM c.sh OR c.vt IS DISTINCT FROM c.sh)",
+                                 rows.Image("s"), stage)
+                   : "SELECT c.k, c.sh AS s, c.sh AS t FROM c"
+                     " WHERE c.th = c.sh AND (c.vs IS DISTINCT FROM c.sh OR c.vt IS DISTINCT FROM c.sh)";
+  classify_sql_ = fmt::format(
+      "WITH c AS MATERIALIZED ("
+      "SELECT s.ctid AS sctid, t.ctid AS tctid, {ks} AS k, {ds} AS sh,"
+      " CASE WHEN t.ctid IS NULL THEN NULL ELSE {dt} END AS th,"
+      " v.source_digest AS vs, v.target_digest AS vt, v.source_image AS bsi, v.target_image AS bti"
+      " FROM {stage} s LEFT JOIN {target} t ON {join}"
+      " LEFT JOIN sync_metadata.row_versions v"
+      " ON v.deployment_id = $1::bigint AND v.table_name = $2::text AND v.row_key = {ks}),"
+      " seen AS ({seen}),"
+      " held AS (INSERT INTO {hold} (k, kind, sctid, sh, th, key_json, src, tgt, base_src, base_tgt, target_newer)"
+      " SELECT c.k, CASE WHEN c.vs = c.sh THEN 'target_only' WHEN c.vt = c.th THEN 'rebase' ELSE 'conflict' END,"
+      " c.sctid, c.sh, c.th, {kj}, {is}, {it}, c.bsi, c.bti, {newer}"
+      " FROM c JOIN {stage} s ON s.ctid = c.sctid JOIN {target} t ON t.ctid = c.tctid"
+      " WHERE c.th <> c.sh AND NOT (c.vt = c.th AND c.vs IS DISTINCT FROM c.sh{ordinary}) RETURNING kind)"
+      " SELECT count(*), count(*) FILTER (WHERE kind <> 'target_only') FROM held",
+      fmt::arg("ks", rows.KeyText("s")), fmt::arg("ds", rows.Digest("s")), fmt::arg("dt", rows.Digest("t")),
+      fmt::arg("stage", stage), fmt::arg("target", target), fmt::arg("join", rows.KeysEqual("t", "s")),
+      fmt::arg("seen", RowSql::UpsertVersions(seen_select, keep_images_)), fmt::arg("hold", kHold),
+      fmt::arg("kj", rows.KeyJson("s")), fmt::arg("is", rows.Image("s")), fmt::arg("it", rows.Image("t")),
+      fmt::arg("newer", rows.Newer("t", "s")),
+      // Merge: a source change to a row a merge left different from its
+      // source is merged again (a rebase), so the target's side survives.
+      fmt::arg("ordinary", keep_images_ ? " AND c.vs = c.vt" : ""));
+
+  // An older pending conflict of the same row gives way to a newer one,
+  // unless it is the same conflict seen again (manual: the row waits).
+  supersede_sql_ = fmt::format(
+      "UPDATE sync_metadata.conflict_log c SET outcome = 'superseded', resolved_by = $3::text,"
+      " resolved_at = clock_timestamp() FROM {0} h"
+      " WHERE h.kind = 'conflict' AND c.deployment_id = $1::bigint AND c.table_name = $2::text"
+      " AND c.outcome = 'pending' AND c.row_key = h.key_json"
+      " AND NOT (h.outcome = 'pending' AND c.source_row::text = h.src::text AND c.target_row::text = h.tgt::text)",
+      kHold);
+  log_sql_ = fmt::format(
+      "WITH logged AS (INSERT INTO sync_metadata.conflict_log (deployment_id, table_name, row_key, source_row,"
+      " target_row, strategy, outcome, resolved_row, resolved_by, resolved_at, epoch, clashes, version_key)"
+      " SELECT $1::bigint, $2::text, h.key_json, h.src, h.tgt, $4::text, h.outcome,"
+      " CASE WHEN h.outcome <> 'pending' THEN h.resolved END,"
+      " CASE WHEN h.outcome <> 'pending' THEN $3::text END,"
+      " CASE WHEN h.outcome <> 'pending' THEN clock_timestamp() END, $5::bigint, nullif(h.clashes, '{{}}'), h.k"
+      " FROM {0} h WHERE h.kind = 'conflict' AND NOT EXISTS (SELECT 1 FROM sync_metadata.conflict_log c"
+      " WHERE c.deployment_id = $1::bigint AND c.table_name = $2::text AND c.outcome = 'pending'"
+      " AND c.row_key = h.key_json) RETURNING outcome)"
+      " SELECT outcome, count(*) FROM logged GROUP BY outcome",
+      kHold);
+  keep_target_sql_ = RowSql::UpsertVersions(
+      fmt::format("SELECT h.k, h.sh, h.th{} FROM {} h WHERE h.outcome = 'target_kept'",
+                  keep_images_ ? ", h.src, h.tgt" : "", kHold),
+      keep_images_);
+  unstage_sql_ = fmt::format(
+      "DELETE FROM {} s USING {} h WHERE s.ctid = h.sctid"
+      " AND (h.kind = 'target_only' OR h.outcome IN ('target_kept', 'pending'))",
+      stage, kHold);
+  restage_sql_ = fmt::format(
+      "UPDATE {0} s SET ({1}) = (SELECT {1} FROM json_populate_record(NULL::{0}, h.resolved))"
+      " FROM {2} h WHERE s.ctid = h.sctid AND h.outcome = 'merged'",
+      stage, rows.columns(), kHold);
+  // A merged row: the source as seen, the target as merged and written.
+  merged_versions_sql_ = RowSql::UpsertVersions(
+      fmt::format("SELECT h.k, h.sh, {}{} FROM {} h JOIN {} s ON {} = h.k WHERE h.outcome = 'merged'",
+                  rows.Digest("s"), keep_images_ ? ", h.src, " + rows.Image("s") : "", kHold, stage,
+                  rows.KeyText("s")),
+      keep_images_);
+}
+
+std::string BatchConflicts::DecideSql() const {
+  auto simple = [&](const std::string& outcome, const std::string& resolved) {
+    return fmt::format("UPDATE {} SET outcome = {}, resolved = {} WHERE kind = 'conflict'", kHold, outcome,
+                       resolved);
+  };
+  switch (plan_.settings.conflict) {
+    case ConflictStrategy::kSourceWins: return simple("'source_applied'", "src");
+    case ConflictStrategy::kTargetWins: return simple("'target_kept'", "tgt");
+    case ConflictStrategy::kManual: return simple("'pending'", "NULL");
+    case ConflictStrategy::kNewestWins:
+      // A tie, or no change column to compare, goes to the source: the
+      // tenant's app is the system of record (docs/conflicts.md).
+      return simple("CASE WHEN target_newer THEN 'target_kept' ELSE 'source_applied' END",
+                    "CASE WHEN target_newer THEN tgt ELSE src END");
+    case ConflictStrategy::kMerge:
+      return fmt::format(
+          "UPDATE {0} h SET resolved = m.merged, clashes = m.clashes,"
+          " outcome = CASE WHEN h.kind = 'conflict' AND m.prefer IS NULL AND cardinality(m.clashes) > 0"
+          " THEN 'pending' ELSE 'merged' END"
+          " FROM (SELECT h2.k, p.prefer, mi.merged, mi.clashes FROM {0} h2"
+          " CROSS JOIN LATERAL (SELECT {1} AS prefer) p"
+          " CROSS JOIN LATERAL sync_metadata.merge_images(h2.src, h2.tgt, h2.base_src, h2.base_tgt, p.prefer) mi"
+          " WHERE h2.kind IN ('conflict', 'rebase')) m"
+          " WHERE h.k = m.k",
+          kHold, Prefer(plan_.settings.merge_fallback));
+  }
+  return {};
+}
+
+void BatchConflicts::BeginTransaction(PgConn& conn) {
+  conn.Exec(create_hold_sql_);
+  hold_dirty_ = false;
+}
+
+ConflictTally BatchConflicts::Settle(PgConn& conn) {
+  ConflictTally tally;
+  merged_ = 0;
+  if (hold_dirty_) conn.Exec(std::string("DELETE FROM ") + kHold);
+  std::vector<PgParam> params{std::to_string(scope_.deployment_id), plan_.name};
+  PgResult held = conn.ExecOneRow(classify_sql_, params);
+  hold_dirty_ = true;
+  if (held.Get(0, 0) == "0") return tally;
+  if (held.Get(0, 1) != "0") {
+    conn.Exec(DecideSql());
+    std::vector<PgParam> log_params{params[0], params[1], scope_.resolved_by, strategy_,
+                                    scope_.epoch > 0 ? PgParam(std::to_string(scope_.epoch)) : PgParam()};
+    conn.Exec(supersede_sql_, {params[0], params[1], scope_.resolved_by});
+    PgResult logged = conn.Exec(log_sql_, log_params);
+    for (int r = 0; r < logged.rows(); ++r) tally[std::string(logged.Get(r, 0))] += std::stol(std::string(logged.Get(r, 1)));
+    conn.Exec(keep_target_sql_, params);
+  }
+  conn.Exec(unstage_sql_);
+  if (held.Get(0, 1) != "0") merged_ = conn.Exec(restage_sql_).Affected();
+  return tally;
+}
+
+void BatchConflicts::AfterWrite(PgConn& conn) {
+  if (merged_ > 0) conn.Exec(merged_versions_sql_, {std::to_string(scope_.deployment_id), plan_.name});
+}
+
+}  // namespace tenantsync

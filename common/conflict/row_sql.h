@@ -1,0 +1,43 @@
+#pragma once
+// SQL fragments over one table's synced columns, for conflict detection:
+// a row's key as text, its digest, its JSON image. All are computed by
+// PostgreSQL from typed values, so the stage (same column types as the
+// target) and the target give equal results for equal rows.
+
+#include <string>
+
+#include "common/pg/conn.h"
+#include "common/sync/table_plan.h"
+
+namespace tenantsync {
+
+class RowSql {
+ public:
+  RowSql(const PgConn& conn, const TablePlan& plan);
+
+  const std::string& columns() const { return columns_; }  // "a", "b"
+  const std::string& keys() const { return keys_; }
+  // Expressions over the row named `alias`.
+  std::string KeyText(const std::string& alias) const;  // the row_versions key
+  std::string Digest(const std::string& alias) const;   // bigint
+  std::string Image(const std::string& alias) const;    // json object by column name
+  std::string KeyJson(const std::string& alias) const;  // jsonb object of the key columns (conflict_log)
+  // "a.k = b.k AND ..." over the key columns.
+  std::string KeysEqual(const std::string& a, const std::string& b) const;
+  // The change column compared: "a.chg > b.chg", or "false" without one.
+  std::string Newer(const std::string& a, const std::string& b) const;
+
+  // Upserts row_versions from `select`, which yields (row_key,
+  // source_digest, target_digest[, source_image, target_image]) with $1 the
+  // deployment and $2 the table.
+  static std::string UpsertVersions(const std::string& select, bool with_images);
+
+ private:
+  std::string Prefixed(const std::string& alias, bool keys_only) const;  // "a.x, a.y"
+
+  const PgConn& conn_;
+  const TablePlan& plan_;
+  std::string columns_, keys_;
+};
+
+}  // namespace tenantsync

@@ -1,0 +1,210 @@
+// Conflict detection during sync-run, one test per strategy: the same row is
+// edited in the SQLite source and in the target, then synced; the target,
+// conflict_log (outcome and both images) and later runs are checked.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "common/commands/run_command.h"
+#include "tests/integration/tenant_fixture.h"
+
+namespace tenantsync::testing {
+namespace {
+
+// note has a change column (updated_at); label is compared whole.
+constexpr const char* kSqliteDdl = R"sql(
+CREATE TABLE note (id TEXT NOT NULL PRIMARY KEY, title TEXT NOT NULL, body TEXT, meta JSON,
+  updated_at BIGINT NOT NULL);
+CREATE TABLE label (id TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, color TEXT);
+INSERT INTO note VALUES ('n1', 'title', 'body', '{"a": 1, "b": 2}', 100);
+INSERT INTO note VALUES ('n2', 'second', 'body 2', '{}', 100);
+INSERT INTO label VALUES ('l1', 'work', 'red');
+INSERT INTO label VALUES ('l2', 'home', 'blue');
+)sql";
+
+constexpr const char* kPostgresDdl = R"sql(
+CREATE TABLE {schema}.note (id text PRIMARY KEY, title text NOT NULL, body text, meta json, updated_at bigint NOT NULL);
+CREATE TABLE {schema}.label (id text PRIMARY KEY, name text NOT NULL, color text);
+)sql";
+
+class ConflictTest : public TenantTest {
+ protected:
+  void SetUp() override {
+    TenantTest::SetUp();
+    if (IsSkipped()) return;
+    source_ = tmp_.File("webui.db");
+    ExecSqlite(source_, kSqliteDdl);
+    AddTenant("acme", source_, kPostgresDdl);
+  }
+
+  // Syncs with the given [tables.*] settings; the first sync of each test
+  // copies the rows and records their versions.
+  ExitCode Sync(const std::string& tables_toml) {
+    RunOptions options;
+    options.progress = false;
+    return RunSync(NodeConfig(tables_toml), options);
+  }
+  void Source(const std::string& sql) { ExecSqlite(source_, sql); }
+  void Target(const std::string& sql) { Admin().Exec(sql); }
+  std::string Row(const std::string& table, const std::string& id, const std::string& columns) {
+    return Scalar(fmt::format("SELECT concat_ws('|', {}) FROM client_acme.{} WHERE id = '{}'", columns, table, id));
+  }
+  std::string Log(const std::string& columns, const std::string& where = "true") {
+    return Scalar(fmt::format("SELECT coalesce(string_agg(concat_ws('|', {}), E'\\n' ORDER BY conflict_id), '')"
+                              " FROM sync_metadata.conflict_log WHERE {}",
+                              columns, where));
+  }
+
+  std::string Logged() { return Scalar("SELECT count(*) FROM sync_metadata.conflict_log"); }
+
+  // The same row changed on both sides: the source retitles it, the target
+  // rewrites its body; each stamps updated_at.
+  void EditBoth(int source_stamp, int target_stamp) {
+    Source(fmt::format("UPDATE note SET title = 'source title', updated_at = {} WHERE id = 'n1'", source_stamp));
+    Target(fmt::format("UPDATE client_acme.note SET body = 'target body', updated_at = {} WHERE id = 'n1'",
+                       target_stamp));
+  }
+
+  std::string source_;
+};
+
+constexpr const char* kImages = "row_key::text, source_row->>'title', source_row->>'body', target_row->>'title',"
+                                " target_row->>'body', strategy, outcome";
+
+TEST_F(ConflictTest, SourceWinsAppliesTheSourceAndLogsBothImages) {
+  const char* tables = "[tables.note]\nconflict = \"source_wins\"\n";
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EditBoth(200, 300);
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body, updated_at"), "source title|body|200");
+  EXPECT_EQ(Log(kImages), "{\"id\": \"n1\"}|source title|body|title|target body|source_wins|source_applied");
+  EXPECT_EQ(Log("resolved_row->>'title', resolved_by, resolved_at IS NOT NULL, epoch > 0"),
+            "source title|sync-run|t|t");
+  // Settled: another run finds nothing new.
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Logged(), "1");
+}
+
+TEST_F(ConflictTest, TargetWinsKeepsTheTargetAndDoesNotReopen) {
+  const char* tables = "[tables.note]\nconflict = \"target_wins\"\n";
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EditBoth(200, 150);
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body, updated_at"), "title|target body|150");
+  EXPECT_EQ(Log(kImages), "{\"id\": \"n1\"}|source title|body|title|target body|target_wins|target_kept");
+  EXPECT_EQ(Log("resolved_row->>'body'"), "target body");
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body"), "title|target body");
+  EXPECT_EQ(Logged(), "1");
+  // A later change at the source alone is an ordinary change again.
+  Source("UPDATE note SET title = 'again', updated_at = 400 WHERE id = 'n1'");
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body"), "again|body");
+  EXPECT_EQ(Logged(), "1");
+}
+
+TEST_F(ConflictTest, NewestWinsFollowsTheChangeColumn) {
+  const char* tables = "[tables.note]\nconflict = \"newest_wins\"\n";
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EditBoth(200, 300);  // the target is newer
+  Source("UPDATE note SET title = 'source 2', updated_at = 500 WHERE id = 'n2'");
+  Target("UPDATE client_acme.note SET body = 'target 2', updated_at = 400 WHERE id = 'n2'");  // the source is newer
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body, updated_at"), "title|target body|300");
+  EXPECT_EQ(Row("note", "n2", "title, body, updated_at"), "source 2|body 2|500");
+  EXPECT_EQ(Log("row_key->>'id', outcome, source_row->>'updated_at', target_row->>'updated_at'"),
+            "n1|target_kept|200|300\nn2|source_applied|500|400");
+}
+
+TEST_F(ConflictTest, NewestWinsTieGoesToTheSource) {
+  const char* tables = "[tables.note]\nconflict = \"newest_wins\"\n";
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EditBoth(200, 200);
+  // label has no change column: every conflict there is a tie.
+  Source("UPDATE label SET color = 'green' WHERE id = 'l1'");
+  Target("UPDATE client_acme.label SET color = 'black' WHERE id = 'l1'");
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body"), "source title|body");
+  EXPECT_EQ(Row("label", "l1", "color"), "green");
+  EXPECT_EQ(Log("table_name, outcome, target_row->>'color'", "table_name = 'label'"), "label|source_applied|black");
+}
+
+TEST_F(ConflictTest, MergeTakesEachSidesChangesAndMergesJsonByKey) {
+  const char* tables = "[tables.note]\nconflict = \"merge\"\nmerge_fallback = \"target_wins\"\n";
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  // The source retitles and changes meta.a; the target rewrites the body,
+  // changes meta.b and adds meta.c. updated_at clashes: the fallback keeps
+  // the target's.
+  Source("UPDATE note SET title = 'source title', meta = '{\"a\": 10, \"b\": 2}', updated_at = 200 WHERE id = 'n1'");
+  Target("UPDATE client_acme.note SET body = 'target body', meta = '{\"a\": 1, \"b\": 20, \"c\": 3}',"
+         " updated_at = 300 WHERE id = 'n1'");
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body, meta::text, updated_at"),
+            "source title|target body|{\"a\":10,\"b\":20,\"c\":3}|300");
+  EXPECT_EQ(Log("outcome, clashes::text, resolved_row->>'title', source_row->>'body', target_row->>'title'"),
+            "merged|{updated_at}|source title|body|title");
+  // Settled: neither side changed since, so nothing happens.
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Logged(), "1");
+  EXPECT_EQ(Row("note", "n1", "title, body"), "source title|target body");
+  // The next change at the source alone lands column by column: what the
+  // merge took from the target stays.
+  Source("UPDATE note SET body = 'body 3', updated_at = 400 WHERE id = 'n1'");
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body, meta::text, updated_at"),
+            "source title|body 3|{\"a\":10,\"b\":20,\"c\":3}|400");
+  EXPECT_EQ(Logged(), "1");
+}
+
+TEST_F(ConflictTest, ManualWaitsAndSurvivesFurtherRuns) {
+  const char* tables = "[tables.note]\nconflict = \"manual\"\n";
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EditBoth(200, 300);
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body"), "title|target body");  // nothing applied
+  EXPECT_EQ(Log(kImages), "{\"id\": \"n1\"}|source title|body|title|target body|manual|pending");
+  EXPECT_EQ(Log("resolved_row IS NULL, resolved_by IS NULL"), "t|t");
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Logged(), "1");
+  EXPECT_EQ(Row("note", "n1", "title, body"), "title|target body");
+  // The source changes again: the newer conflict supersedes the old one,
+  // which keeps its images.
+  Source("UPDATE note SET title = 'source title 2', updated_at = 400 WHERE id = 'n1'");
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Log("outcome, source_row->>'title'"), "superseded|source title\npending|source title 2");
+}
+
+TEST_F(ConflictTest, TargetOnlyEditIsNeverOverwritten) {
+  const char* tables = "[tables.note]\nconflict = \"source_wins\"\n[tables.label]\nconflict = \"source_wins\"\n";
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  Target("UPDATE client_acme.note SET body = 'edited in the replica' WHERE id = 'n2'");
+  Target("UPDATE client_acme.label SET color = 'black' WHERE id = 'l2'");
+  // Other rows change at the source; label is compared whole on every run
+  // and a full pass reads every note too.
+  Source("UPDATE note SET title = 'changed', updated_at = 200 WHERE id = 'n1';"
+         "UPDATE label SET color = 'green' WHERE id = 'l1'");
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  RunOptions full;
+  full.full = true;
+  full.progress = false;
+  ASSERT_EQ(RunSync(NodeConfig(tables), full), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n2", "body"), "edited in the replica");
+  EXPECT_EQ(Row("label", "l2", "color"), "black");
+  EXPECT_EQ(Row("note", "n1", "title"), "changed");
+  EXPECT_EQ(Row("label", "l1", "color"), "green");
+  EXPECT_EQ(Logged(), "0");
+}
+
+TEST_F(ConflictTest, SameChangeOnBothSidesIsNoConflict) {
+  ASSERT_EQ(Sync(""), ExitCode::kOk);
+  Source("UPDATE label SET color = 'green' WHERE id = 'l1'");
+  Target("UPDATE client_acme.label SET color = 'green' WHERE id = 'l1'");
+  ASSERT_EQ(Sync(""), ExitCode::kOk);
+  // Later the source alone changes it: an ordinary write.
+  Source("UPDATE label SET color = 'white' WHERE id = 'l1'");
+  ASSERT_EQ(Sync(""), ExitCode::kOk);
+  EXPECT_EQ(Row("label", "l1", "color"), "white");
+  EXPECT_EQ(Logged(), "0");
+}
+
+}  // namespace
+}  // namespace tenantsync::testing

@@ -50,6 +50,14 @@ class SectionReader {
     }
   }
 
+  void Bool(const char* key, bool& out) {
+    known_.insert(key);
+    if (const toml::node* node = table_.get(key)) {
+      if (!node->is_boolean()) Fail(*node, key, "true or false");
+      out = *node->value<bool>();
+    }
+  }
+
   void Double(const char* key, double& out, double min, double max) {
     known_.insert(key);
     if (const toml::node* node = table_.get(key)) {
@@ -272,6 +280,7 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
       SectionReader r(*node.as_table(), origin, fmt::format("tables.\"{}\"", name));
       r.Choice("conflict", base.conflict, kStrategies);
       r.Choice("merge_fallback", base.merge_fallback, kStrategies);
+      r.Bool("detect_conflicts", base.detect_conflicts);
       if (base.merge_fallback == ConflictStrategy::kMerge) {
         throw ConfigError(fmt::format("{}: tables.\"{}\".merge_fallback cannot be \"merge\"", origin, name),
                           "use newest_wins, source_wins, target_wins or manual");

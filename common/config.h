@@ -59,6 +59,10 @@ struct TableConfig {
   // What a merge does with a column both sides changed differently (any
   // strategy but merge).
   ConflictStrategy merge_fallback = ConflictStrategy::kNewestWins;
+  // false: no row versions and no conflict detection, for tables nothing
+  // but the sync writes (a faster copy; an edit in the target is then
+  // overwritten without trace).
+  bool detect_conflicts = true;
   // The column whose growth marks a changed row (epoch integer); "" = none,
   // so the table is compared whole on every run.
   std::string change_column = "updated_at";

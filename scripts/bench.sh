@@ -9,8 +9,12 @@
 # Then a no-change `sync-run --all` over many small tenants, the peak RSS of
 # sync-run (GNU time %M) and the micro-benchmarks (tenantsync_bench).
 #
+# Then the cost of conflict detection: changed rows synced with it and
+# without it (detect_conflicts = false, a plain staged merge).
+#
 # Sizes: BENCH_WIDE_ROWS (1000000), BENCH_NARROW_ROWS (2000000),
-# BENCH_TENANTS (200), BENCH_REPEAT (2: the best of two timings of each load).
+# BENCH_TENANTS (200), BENCH_DETECT_ROWS (200000), BENCH_DETECT_SHARE (20 %),
+# BENCH_REPEAT (2: the best of two timings of each load).
 # Uses the release binaries of the `bench` preset.
 # Exit: 0, or 1 when a sync-run failed or copied the wrong number of rows.
 # Targets are printed next to the figures; missing one is not a failure.
@@ -24,6 +28,8 @@ micro="$root/build/bench/tests/bench/tenantsync_bench"
 wide_rows=${BENCH_WIDE_ROWS:-1000000}
 narrow_rows=${BENCH_NARROW_ROWS:-2000000}
 tenants=${BENCH_TENANTS:-200}
+detect_rows=${BENCH_DETECT_ROWS:-200000}
+detect_share=${BENCH_DETECT_SHARE:-20}  # percent of the rows changed per round
 repeat=${BENCH_REPEAT:-2}  # each load timed this many times; the best counts
 wide_cols="id, user_id, title, archived, created_at, updated_at, chat"
 narrow_cols="id, user_id, n"
@@ -62,10 +68,12 @@ if [ "${1:-}" = "--inner" ]; then
 
   # sync-run under GNU time; sets $took and $rc, keeps the peak RSS, and
   # repeats its warnings and errors (its whole output goes to $log).
-  sync_run() {
-    local t0=$EPOCHREALTIME
+  sync_run() { sync_run_with "$config" "$@"; }
+  sync_run_with() {
+    local t0=$EPOCHREALTIME c=$1
+    shift
     rc=0
-    /usr/bin/time -f %M -o "$tmp/rss" "$bin/sync-run" --config "$config" --no-progress "$@" >"$tmp/run.log" 2>&1 || rc=$?
+    /usr/bin/time -f %M -o "$tmp/rss" "$bin/sync-run" --config "$c" --no-progress "$@" >"$tmp/run.log" 2>&1 || rc=$?
     took=$(since "$t0")
     cat "$tmp/run.log" >>"$log"
     grep -E '(warning|error):' "$tmp/run.log" | sort | uniq -c | sort -rn | head -n 5 | sed 's/^/bench: sync-run said: /' >&2 || true
@@ -131,6 +139,36 @@ EOF
   measure wide chat "$wide_cols" "$wide_rows"
   measure narrow tag "$narrow_cols" "$narrow_rows"
 
+  # The cost of conflict detection: the same tenant twice, one with
+  # detect_conflicts = false (a plain staged merge, no row versions); the
+  # initial copy, then $detect_share of the rows changed at the source and
+  # synced, best of $repeat rounds of changes.
+  echo "bench: conflict detection: $detect_rows wide rows, ${detect_share}% changed per round" >&2
+  plain_config="$tmp/plain.toml"
+  { cat "$config"; printf '[tables.chat]\ndetect_conflicts = false\n'; } >"$plain_config"
+  for mode in detect plain; do
+    cp "$tmp/detect.db" "$tmp/detect_$mode.db"
+    schema deployment add "d_$mode" --cluster bench --sqlite "$tmp/detect_$mode.db"
+    sql -c "$(ddl wide "client_d_$mode")"
+    schema deployment add "d_$mode" --cluster bench --sqlite "$tmp/detect_$mode.db"
+  done
+  run_mode() { local c=$config; [ "$1" = plain ] && c=$plain_config; sql -c CHECKPOINT; sync_run_with "$c" --deployment "d_$1"; }
+  for mode in detect plain; do run_mode "$mode"; keep "copy_$mode" "$took"; done
+  for r in $(seq "$repeat"); do
+    for mode in detect plain; do
+      sqlite3 -init /dev/null -batch "$tmp/detect_$mode.db" \
+        "UPDATE chat SET title = title || ' r$r', updated_at = updated_at + 100000 * $r WHERE rowid % 100 < $detect_share"
+      run_mode "$mode"
+      keep "merge_$mode" "$took"
+    done
+  done
+  for mode in detect plain; do
+    [ "$(psql -XAtc "SELECT count(*) FROM client_d_$mode.chat WHERE title LIKE '% r$repeat'")" -gt 0 ] ||
+      { failures=$((failures + 1)); echo "bench: d_$mode did not receive the changes" >&2; }
+    schema deployment remove "d_$mode"
+    sql -c "DROP SCHEMA client_d_$mode CASCADE"
+  done
+
   # Many small tenants: register all, create their tables in one go, grant.
   echo "bench: $tenants small tenants" >&2
   for i in $(seq -f %03g "$tenants"); do schema deployment add "t$i" --cluster bench --sqlite "$tmp/tenants/t$i.db"; done
@@ -174,6 +212,11 @@ EOF
   aw=$(div "$again_wide" "$sync_wide" %.4f) an=$(div "$again_narrow" "$sync_narrow" %.4f)
   ratio "no-change re-sync / full copy (time)" "$(div "$aw" 0.01 %.1f) %" "$(div "$an" 0.01 %.1f) %" "<= 2 %" \
     "wide $(met "$aw" "<=" 0.02), narrow $(met "$an" "<=" 0.02)"
+  dc=$(div "$copy_detect" "$copy_plain") dm=$(div "$merge_detect" "$merge_plain")
+  ratio "initial copy, detection / none (time)" "$(div "$(div "$dc" 0.01 %.4f)" 1 %.0f) %" "" "-" \
+    "$copy_detect s vs $copy_plain s ($detect_rows rows)"
+  ratio "changed rows, detection / plain merge" "$(div "$(div "$dm" 0.01 %.4f)" 1 %.0f) %" "" "<= 115 %" \
+    "$(met "$dm" "<=" 1.15): $merge_detect s vs $merge_plain s ($((detect_rows * detect_share / 100)) rows)"
   echo
   printf 'no-change sync-run --all, %s small tenants: %s s total, %s ms per tenant (first copy: %s s)\n' \
     "$tenants" "$fleet" "$(awk -v s="$fleet" -v n="$tenants" 'BEGIN { printf "%.1f", s * 1000 / n }')" "$fleet_first"
@@ -231,6 +274,7 @@ EOF
 }
 export_csv() { sqlite3 -init /dev/null -batch -noheader -csv "$tmp/$1.db" "SELECT $3 FROM $2" >"$tmp/$1.csv"; }
 chat_sql "$wide_rows" 1150 | sqlite3 -init /dev/null -batch "$tmp/wide.db"
+chat_sql "$detect_rows" 1150 | sqlite3 -init /dev/null -batch "$tmp/detect.db"
 export_csv wide chat "$wide_cols"
 sqlite3 -init /dev/null -batch "$tmp/narrow.db" <<EOF
 PRAGMA synchronous = OFF;

@@ -3,30 +3,35 @@
 -- A row conflicts when someone other than this sync changed its target since
 -- the sync last wrote it, and its source changed too. To tell, the sync keeps
 -- per row what it last saw of each side: a digest of the source row it last
--- accounted for and of the target row it last left behind. Digests are
+-- accounted for, a digest of the target row it last left behind, and that
+-- target row's xmin. An unchanged xmin proves the target row untouched since
+-- (the fast path: no digest is computed); a changed one (another writer, or
+-- only a restore or a no-op UPDATE) sends the row to the digests. Digests are
 -- hashtextextended() of the row's text form under fixed output settings
 -- (PgTxn pins them), computed by PostgreSQL on both sides, so a value
--- PostgreSQL normalises (a timestamp, a float) never looks changed.
--- Both digests are equal after an ordinary write; they differ after a
--- conflict was settled for the target, or merged.
+-- PostgreSQL normalises (a timestamp, a float) never looks changed. Both
+-- digests are equal after an ordinary write; they differ after a conflict
+-- was settled for the target, or merged.
 --
 -- The images (json) are kept only for tables whose strategy is merge: a
 -- column-wise merge needs to know which side changed each column.
 --
--- No foreign key to client_deployments and no per-row trigger: one row per
--- replicated row, written on the hot path. Rows of deleted source rows stay
--- (sync_service may not DELETE here); a re-inserted key overwrites its row.
+-- On the hot path, so: no foreign key to client_deployments, no per-row
+-- trigger, keys compared bytewise (COLLATE "C"), and room on each page for
+-- HOT updates. Rows of deleted source rows stay (sync_service may not
+-- DELETE here); a re-inserted key overwrites its row.
 CREATE TABLE sync_metadata.row_versions (
     cluster_name   text NOT NULL DEFAULT sync_metadata.my_cluster(),
     deployment_id  bigint NOT NULL,
-    table_name     text NOT NULL,
-    row_key        text NOT NULL,
+    table_name     text COLLATE "C" NOT NULL,
+    row_key        text COLLATE "C" NOT NULL,
     source_digest  bigint NOT NULL,
     target_digest  bigint NOT NULL,
+    target_xmin    xid NOT NULL,
     source_image   json,
     target_image   json,
     PRIMARY KEY (deployment_id, table_name, row_key)
-);
+) WITH (fillfactor = 80);
 
 GRANT SELECT, INSERT, UPDATE ON sync_metadata.row_versions TO sync_service;
 ALTER TABLE sync_metadata.row_versions ENABLE ROW LEVEL SECURITY;

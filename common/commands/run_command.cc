@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "common/lease/lease_keeper.h"
+#include "common/lease/write_lease.h"
 #include "common/log.h"
 #include "common/pg/connect_spec.h"
 #include "common/schema/deployments.h"
@@ -253,20 +254,9 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
                   "see `sync-schema deployment list`");
     }
   }
-  int64_t host_id = o.dry_run ? 0 : RegisterHost(conn, config.node.name, "tenantsync " TENANTSYNC_VERSION);
-  // Only the lease holder writes (the ExecCondition= check is a moment ago,
-  // not a guarantee); every write transaction re-checks it (fencing).
+  // Only the lease holder writes; a dry run writes nothing.
   std::optional<LeaseKeeper> lease;
-  if (!o.dry_run) {
-    auto asked = LeaseKeeper::Clock::now();
-    LeaseState held = AcquireOrRenew(conn, host_id, config.lease.ttl_seconds);
-    if (!held.leader()) {
-      throw LeaseLostError(fmt::format("this node does not lead cluster {}: {} does (epoch {})", cluster,
-                                       held.holder_name, held.epoch),
-                           "only the leader syncs; this is normal on the follower");
-    }
-    lease.emplace(host_id, held, config.lease.ttl_seconds, asked);
-  }
+  if (!o.dry_run) lease.emplace(TakeWriteLease(conn, config, "sync-run"));
 
   std::vector<DeploymentResult> results;
   ExitCode worst = ExitCode::kOk;
@@ -274,7 +264,7 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     DeploymentResult& r = results.emplace_back();
     r.deployment = d;
     auto started = Clock::now();
-    int64_t job = o.dry_run ? 0 : StartJob(conn, d.id, host_id);
+    int64_t job = lease ? StartJob(conn, d.id, lease->host_id()) : 0;
     try {
       SyncDeployment(conn, config, o, lease ? &*lease : nullptr, r);
       MaybeCheckpoint(config, o, r);

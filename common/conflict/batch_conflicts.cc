@@ -25,32 +25,44 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       keep_images_(plan.settings.conflict == ConflictStrategy::kMerge),
       strategy_(ToString(plan.settings.conflict)) {
   create_hold_sql_ =
-      "CREATE TEMP TABLE tenantsync_hold (k text, kind text, sctid tid, sh bigint, th bigint, key_json jsonb,"
+      "CREATE TEMP TABLE tenantsync_hold (k text, kind text, sctid tid, sh bigint, th bigint, txmin xid, key_json jsonb,"
       " src json, tgt json, base_src json, base_tgt json, target_newer boolean, outcome text, resolved json,"
       " clashes text[]) ON COMMIT DROP";
 
-  // One pass over the batch: digests of both sides, the versions on record;
-  // equal rows get their versions brought up to date, and the rows that
-  // must not simply be written go to the hold table with both images.
+  // One pass over the batch. A row whose target still has the xmin the sync
+  // left, with no settled difference (vs = vt), is the fast path: nothing to
+  // compute, the write decides. Any other row gets both digests: equal rows
+  // have their versions brought up to date, and the rows that must not
+  // simply be written go to the hold table with both images. Every lookup is
+  // a LATERAL subquery behind OFFSET 0, so that it stays a per-row index (or
+  // TID) probe: the stage has no statistics, and a hash join would read the
+  // whole target and row_versions for every batch.
+  std::string seen_where =
+      " WHERE c.th = c.sh AND (c.vs IS DISTINCT FROM c.sh OR c.vt IS DISTINCT FROM c.sh"
+      " OR c.vx IS DISTINCT FROM c.txmin)";
   std::string seen_select =
-      keep_images_ ? fmt::format("SELECT c.k, c.sh AS s, c.sh AS t, {0} AS si, {0} AS ti FROM c JOIN {1} s ON s.ctid = c.sctid"
-                                 " WHERE c.th = c.sh AND (c.vs IS DISTINCT FROM c.sh OR c.vt IS DISTINCT FROM c.sh)",
-                                 rows.Image("s"), stage)
-                   : "SELECT c.k, c.sh AS s, c.sh AS t FROM c"
-                     " WHERE c.th = c.sh AND (c.vs IS DISTINCT FROM c.sh OR c.vt IS DISTINCT FROM c.sh)";
+      keep_images_ ? fmt::format("SELECT c.k, c.sh AS s, c.sh AS t, c.txmin, i.img, i.img FROM c CROSS JOIN LATERAL"
+                                 " (SELECT {} AS img FROM {} s WHERE s.ctid = c.sctid OFFSET 0) i{}",
+                                 rows.Image("s"), stage, seen_where)
+                   : "SELECT c.k, c.sh AS s, c.sh AS t, c.txmin FROM c" + seen_where;
   classify_sql_ = fmt::format(
       "WITH c AS MATERIALIZED ("
-      "SELECT s.ctid AS sctid, t.ctid AS tctid, {ks} AS k, {ds} AS sh,"
-      " CASE WHEN t.ctid IS NULL THEN NULL ELSE {dt} END AS th,"
-      " v.source_digest AS vs, v.target_digest AS vt, v.source_image AS bsi, v.target_image AS bti"
-      " FROM {stage} s LEFT JOIN {target} t ON {join}"
-      " LEFT JOIN sync_metadata.row_versions v"
-      " ON v.deployment_id = $1::bigint AND v.table_name = $2::text AND v.row_key = {ks}),"
+      "SELECT s.ctid AS sctid, t.tctid, t.txmin, {ks} AS k, CASE WHEN t.th IS NOT NULL THEN {ds} END AS sh, t.th,"
+      " v.vs, v.vt, v.vx, v.bsi, v.bti"
+      " FROM {stage} s"
+      " LEFT JOIN LATERAL (SELECT v.source_digest AS vs, v.target_digest AS vt, v.target_xmin AS vx,"
+      " v.source_image AS bsi, v.target_image AS bti FROM sync_metadata.row_versions v"
+      " WHERE v.deployment_id = $1::bigint AND v.table_name = $2::text AND v.row_key = {ks} OFFSET 0) v ON true"
+      " LEFT JOIN LATERAL (SELECT t.ctid AS tctid, t.xmin AS txmin,"
+      " CASE WHEN v.vx IS NULL OR v.vx <> t.xmin OR v.vs <> v.vt THEN {dt} END AS th"
+      " FROM {target} t WHERE {join} OFFSET 0) t ON true),"
       " seen AS ({seen}),"
-      " held AS (INSERT INTO {hold} (k, kind, sctid, sh, th, key_json, src, tgt, base_src, base_tgt, target_newer)"
+      " held AS (INSERT INTO {hold} (k, kind, sctid, sh, th, txmin, key_json, src, tgt, base_src, base_tgt,"
+      " target_newer)"
       " SELECT c.k, CASE WHEN c.vs = c.sh THEN 'target_only' WHEN c.vt = c.th THEN 'rebase' ELSE 'conflict' END,"
-      " c.sctid, c.sh, c.th, {kj}, {is}, {it}, c.bsi, c.bti, {newer}"
-      " FROM c JOIN {stage} s ON s.ctid = c.sctid JOIN {target} t ON t.ctid = c.tctid"
+      " c.sctid, c.sh, c.th, c.txmin, i.kj, i.si, i.ti, c.bsi, c.bti, i.newer FROM c"
+      " CROSS JOIN LATERAL (SELECT {kj} AS kj, {is} AS si, {it} AS ti, {newer} AS newer"
+      " FROM {stage} s, {target} t WHERE s.ctid = c.sctid AND t.ctid = c.tctid OFFSET 0) i"
       " WHERE c.th <> c.sh AND NOT (c.vt = c.th AND c.vs IS DISTINCT FROM c.sh{ordinary}) RETURNING kind)"
       " SELECT count(*), count(*) FILTER (WHERE kind <> 'target_only') FROM held",
       fmt::arg("ks", rows.KeyText("s")), fmt::arg("ds", rows.Digest("s")), fmt::arg("dt", rows.Digest("t")),
@@ -84,7 +96,7 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       " SELECT outcome, count(*) FROM logged GROUP BY outcome",
       kHold);
   keep_target_sql_ = RowSql::UpsertVersions(
-      fmt::format("SELECT h.k, h.sh, h.th{} FROM {} h WHERE h.outcome = 'target_kept'",
+      fmt::format("SELECT h.k, h.sh, h.th, h.txmin{} FROM {} h WHERE h.outcome = 'target_kept'",
                   keep_images_ ? ", h.src, h.tgt" : "", kHold),
       keep_images_);
   unstage_sql_ = fmt::format(
@@ -97,9 +109,10 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       stage, rows.columns(), kHold);
   // A merged row: the source as seen, the target as merged and written.
   merged_versions_sql_ = RowSql::UpsertVersions(
-      fmt::format("SELECT h.k, h.sh, {}{} FROM {} h JOIN {} s ON {} = h.k WHERE h.outcome = 'merged'",
-                  rows.Digest("s"), keep_images_ ? ", h.src, " + rows.Image("s") : "", kHold, stage,
-                  rows.KeyText("s")),
+      fmt::format("SELECT h.k, h.sh, m.d, m.x{} FROM {} h JOIN {} s ON {} = h.k CROSS JOIN LATERAL"
+                  " (SELECT {} AS d, t.xmin AS x, {} AS i FROM {} t WHERE {} OFFSET 0) m WHERE h.outcome = 'merged'",
+                  keep_images_ ? ", h.src, m.i" : "", kHold, stage, rows.KeyText("s"), rows.Digest("t"),
+                  rows.Image("t"), target, rows.KeysEqual("t", "s")),
       keep_images_);
 }
 

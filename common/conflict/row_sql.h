@@ -28,8 +28,8 @@ class RowSql {
   std::string Newer(const std::string& a, const std::string& b) const;
 
   // Upserts row_versions from `select`, which yields (row_key,
-  // source_digest, target_digest[, source_image, target_image]) with $1 the
-  // deployment and $2 the table.
+  // source_digest, target_digest, target_xmin[, source_image, target_image])
+  // with $1 the deployment and $2 the table.
   static std::string UpsertVersions(const std::string& select, bool with_images);
 
  private:

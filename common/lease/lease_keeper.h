@@ -27,6 +27,7 @@ class LeaseKeeper {
   void Fence(PgConn& conn);
 
   int64_t epoch() const { return epoch_; }
+  int64_t host_id() const { return host_id_; }
 
  private:
   int64_t host_id_;

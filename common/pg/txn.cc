@@ -21,7 +21,9 @@ PgTxn::PgTxn(PgConn& conn, const PgTxnOptions& options) : conn_(conn) {
       // detection compares digests of rows' text forms across runs and nodes.
       " set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, MDY', true),"
       " set_config('IntervalStyle', 'postgres', true), set_config('extra_float_digits', '1', true),"
-      " set_config('bytea_output', 'hex', true)",
+      " set_config('bytea_output', 'hex', true),"
+      // Batch-sized statements: compiling them costs more than it saves.
+      " set_config('jit', 'off', true)",
       {ms(options.statement_timeout_seconds), ms(options.lock_timeout_seconds),
        ms(options.idle_in_transaction_timeout_seconds)});
 }

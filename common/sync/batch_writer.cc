@@ -21,12 +21,13 @@ bool RowCanCause(const PgError& e) {
   return s.starts_with("22") || s.starts_with("23") || s.starts_with("21");
 }
 
-// INSERT `insert` (aliased t, RETURNING the written rows' key and digest)
-// and record each written row's versions in the same statement.
+// INSERT `insert` (aliased t, RETURNING the written rows' key, digest and
+// xmin) and record each written row's versions in the same statement.
 std::string WriteRecordingVersions(const std::string& insert, const RowSql& rows, bool with_images) {
-  std::string versions = with_images ? "SELECT w.k, w.d, w.d, w.i, w.i FROM w" : "SELECT w.k, w.d, w.d FROM w";
-  return fmt::format("WITH w AS ({} RETURNING {} AS k, {} AS d{}), v AS ({}) SELECT count(*) FROM w", insert,
-                     rows.KeyText("t"), rows.Digest("t"), with_images ? ", " + rows.Image("t") + " AS i" : "",
+  std::string versions =
+      with_images ? "SELECT w.k, w.d, w.d, w.x, w.i, w.i FROM w" : "SELECT w.k, w.d, w.d, w.x FROM w";
+  return fmt::format("WITH w AS ({} RETURNING {} AS k, {} AS d, t.xmin AS x{}), v AS ({}) SELECT count(*) FROM w",
+                     insert, rows.KeyText("t"), rows.Digest("t"), with_images ? ", " + rows.Image("t") + " AS i" : "",
                      RowSql::UpsertVersions(versions, with_images));
 }
 
@@ -36,6 +37,7 @@ BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePla
     : conn_(conn),
       rows_(conn, plan),
       conflicts_(rows_, plan, conn.QuoteQualified(schema, plan.name), kStage, scope),
+      detect_(plan.settings.detect_conflicts),
       version_params_{std::to_string(scope.deployment_id), plan.name} {
   std::string table = conn.QuoteQualified(schema, plan.name);
   const std::string& columns = rows_.columns();
@@ -57,14 +59,16 @@ BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePla
       updates.empty() ? fmt::format("ON CONFLICT ({}) DO NOTHING", rows_.keys())
                       : fmt::format("ON CONFLICT ({}) DO UPDATE SET {} WHERE ROW({}) IS DISTINCT FROM ROW({})",
                                     rows_.keys(), updates, left, right);
+  direct_copy_sql_ = fmt::format("COPY {} ({}) FROM STDIN", table, columns);
   insert_sql_ = WriteRecordingVersions(insert, rows_, conflicts_.keep_images());
-  merge_sql_ = WriteRecordingVersions(insert + " " + on_conflict, rows_, conflicts_.keep_images());
+  merge_sql_ = detect_ ? WriteRecordingVersions(insert + " " + on_conflict, rows_, conflicts_.keep_images())
+                       : fmt::format("WITH w AS ({} {} RETURNING 1) SELECT count(*) FROM w", insert, on_conflict);
 }
 
 void BatchWriter::EnsureStage() {
   if (stage_ready_) return;
   conn_.Exec(create_stage_sql_);
-  conflicts_.BeginTransaction(conn_);
+  if (detect_) conflicts_.BeginTransaction(conn_);
   stage_ready_ = true;
   stage_dirty_ = false;
 }
@@ -92,6 +96,7 @@ long BatchWriter::Stage(std::string_view lines, bool insert_only, ConflictTally&
   stage_dirty_ = true;
   tally.clear();
   if (insert_only) return std::stol(std::string(conn_.ExecOneRow(insert_sql_, version_params_).Get(0, 0)));
+  if (!detect_) return std::stol(std::string(conn_.ExecOneRow(merge_sql_).Get(0, 0)));
   tally = conflicts_.Settle(conn_);
   long written = std::stol(std::string(conn_.ExecOneRow(merge_sql_, version_params_).Get(0, 0)));
   conflicts_.AfterWrite(conn_);
@@ -101,9 +106,14 @@ long BatchWriter::Stage(std::string_view lines, bool insert_only, ConflictTally&
 MergeOutcome BatchWriter::CopyDirect(const SourceBatch& batch) {
   MergeOutcome outcome;
   if (batch.good_rows() == 0) return outcome;
-  EnsureStage();
-  ConflictTally none;
-  auto failed = UnderSavepoint([&] { return Stage(batch.copy_data, true, none); }, outcome.written);
+  std::optional<std::string> failed;
+  if (detect_) {
+    EnsureStage();
+    ConflictTally none;
+    failed = UnderSavepoint([&] { return Stage(batch.copy_data, true, none); }, outcome.written);
+  } else {
+    failed = UnderSavepoint([&] { return conn_.CopyIn(direct_copy_sql_, batch.copy_data); }, outcome.written);
+  }
   return failed ? Merge(batch) : outcome;
 }
 

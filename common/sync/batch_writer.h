@@ -40,8 +40,10 @@ class BatchWriter {
   MergeOutcome Merge(const SourceBatch& batch);
 
   // The first copy into a table that was empty when the pass began: a plain
-  // INSERT of the staged rows, no conflict to look for. Falls back to Merge
-  // for a batch PostgreSQL refuses (a duplicate key, an orphan).
+  // INSERT of the staged rows (or, without conflict detection, COPY straight
+  // into it, as fast as a raw COPY). Falls back to Merge for a batch
+  // PostgreSQL refuses (a duplicate key, an orphan). Never for a table with
+  // row-level security, which refuses COPY FROM.
   MergeOutcome CopyDirect(const SourceBatch& batch);
 
  private:
@@ -61,8 +63,10 @@ class BatchWriter {
   BatchConflicts conflicts_;
   std::string create_stage_sql_;
   std::string copy_sql_;
-  std::string insert_sql_;  // plain INSERT, recording versions
-  std::string merge_sql_;   // INSERT ... ON CONFLICT, recording versions
+  bool detect_;             // conflict detection on: every write records versions
+  std::string direct_copy_sql_;  // COPY straight into the target (no detection)
+  std::string insert_sql_;  // plain INSERT from the stage, recording versions
+  std::string merge_sql_;   // INSERT ... ON CONFLICT, recording versions when detecting
   std::vector<PgParam> version_params_;  // $1 deployment, $2 table
   bool stage_ready_ = false;  // created in this transaction
   bool stage_dirty_ = false;  // holds rows of an earlier attempt

@@ -3,6 +3,7 @@
 // transaction, unless that would delete more than the brake allows.
 #include <fmt/format.h>
 
+#include "common/conflict/row_sql.h"
 #include "common/log.h"
 #include "common/sync/table_sync.h"
 
@@ -59,6 +60,30 @@ class KeyReader {
   int64_t last_rowid_ = 0;
 };
 
+// Deletes propagate whatever the strategy (a replica that keeps deleted
+// chats is a privacy bug), but a doomed row someone else changed or added in
+// the target is logged first, with its image, so no version is lost.
+long LogEditedDeletes(SyncContext& ctx, const TablePlan& plan, const std::string& doomed) {
+  PgConn& conn = ctx.conn;
+  RowSql rows(conn, plan);
+  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
+  return conn
+      .Exec(fmt::format(
+                "INSERT INTO sync_metadata.conflict_log (deployment_id, table_name, row_key, source_row, target_row,"
+                " strategy, outcome, resolved_by, resolved_at, epoch, version_key)"
+                " SELECT $1::bigint, $2::text, {kj}, NULL, {img}, $3::text, 'source_applied', 'sync-run',"
+                " clock_timestamp(), $4::bigint, {kt} FROM {table} t"
+                " LEFT JOIN LATERAL (SELECT v.target_xmin, v.target_digest FROM sync_metadata.row_versions v"
+                " WHERE v.deployment_id = $1::bigint AND v.table_name = $2::text AND v.row_key = {kt} OFFSET 0) v"
+                " ON true WHERE {doomed} AND (v.target_xmin IS NULL OR (v.target_xmin <> t.xmin"
+                " AND v.target_digest <> {digest}))",
+                fmt::arg("kj", rows.KeyJson("t")), fmt::arg("img", rows.Image("t")), fmt::arg("kt", rows.KeyText("t")),
+                fmt::arg("table", table), fmt::arg("doomed", doomed), fmt::arg("digest", rows.Digest("t"))),
+            {std::to_string(ctx.deployment_id), plan.name, std::string(ToString(plan.settings.conflict)),
+             ctx.epoch > 0 ? PgParam(std::to_string(ctx.epoch)) : PgParam()})
+      .Affected();
+}
+
 }  // namespace
 
 void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& report) {
@@ -100,6 +125,7 @@ void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& repo
         to_delete, total, share * 100, ctx.config.sync.max_delete_share * 100);
     return;
   }
+  if (plan.settings.detect_conflicts) report.conflicts["source_applied"] += LogEditedDeletes(ctx, plan, doomed);
   report.counts.rows_deleted += conn.Exec(fmt::format("DELETE FROM {} t WHERE {}", table, doomed)).Affected();
   if (!ctx.dry_run) txn.Commit();
 }

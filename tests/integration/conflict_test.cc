@@ -5,67 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "common/commands/run_command.h"
-#include "tests/integration/tenant_fixture.h"
+#include "tests/integration/conflict_fixture.h"
 
 namespace tenantsync::testing {
 namespace {
-
-// note has a change column (updated_at); label is compared whole.
-constexpr const char* kSqliteDdl = R"sql(
-CREATE TABLE note (id TEXT NOT NULL PRIMARY KEY, title TEXT NOT NULL, body TEXT, meta JSON,
-  updated_at BIGINT NOT NULL);
-CREATE TABLE label (id TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, color TEXT);
-INSERT INTO note VALUES ('n1', 'title', 'body', '{"a": 1, "b": 2}', 100);
-INSERT INTO note VALUES ('n2', 'second', 'body 2', '{}', 100);
-INSERT INTO label VALUES ('l1', 'work', 'red');
-INSERT INTO label VALUES ('l2', 'home', 'blue');
-)sql";
-
-constexpr const char* kPostgresDdl = R"sql(
-CREATE TABLE {schema}.note (id text PRIMARY KEY, title text NOT NULL, body text, meta json, updated_at bigint NOT NULL);
-CREATE TABLE {schema}.label (id text PRIMARY KEY, name text NOT NULL, color text);
-)sql";
-
-class ConflictTest : public TenantTest {
- protected:
-  void SetUp() override {
-    TenantTest::SetUp();
-    if (IsSkipped()) return;
-    source_ = tmp_.File("webui.db");
-    ExecSqlite(source_, kSqliteDdl);
-    AddTenant("acme", source_, kPostgresDdl);
-  }
-
-  // Syncs with the given [tables.*] settings; the first sync of each test
-  // copies the rows and records their versions.
-  ExitCode Sync(const std::string& tables_toml) {
-    RunOptions options;
-    options.progress = false;
-    return RunSync(NodeConfig(tables_toml), options);
-  }
-  void Source(const std::string& sql) { ExecSqlite(source_, sql); }
-  void Target(const std::string& sql) { Admin().Exec(sql); }
-  std::string Row(const std::string& table, const std::string& id, const std::string& columns) {
-    return Scalar(fmt::format("SELECT concat_ws('|', {}) FROM client_acme.{} WHERE id = '{}'", columns, table, id));
-  }
-  std::string Log(const std::string& columns, const std::string& where = "true") {
-    return Scalar(fmt::format("SELECT coalesce(string_agg(concat_ws('|', {}), E'\\n' ORDER BY conflict_id), '')"
-                              " FROM sync_metadata.conflict_log WHERE {}",
-                              columns, where));
-  }
-
-  std::string Logged() { return Scalar("SELECT count(*) FROM sync_metadata.conflict_log"); }
-
-  // The same row changed on both sides: the source retitles it, the target
-  // rewrites its body; each stamps updated_at.
-  void EditBoth(int source_stamp, int target_stamp) {
-    Source(fmt::format("UPDATE note SET title = 'source title', updated_at = {} WHERE id = 'n1'", source_stamp));
-    Target(fmt::format("UPDATE client_acme.note SET body = 'target body', updated_at = {} WHERE id = 'n1'",
-                       target_stamp));
-  }
-
-  std::string source_;
-};
 
 constexpr const char* kImages = "row_key::text, source_row->>'title', source_row->>'body', target_row->>'title',"
                                 " target_row->>'body', strategy, outcome";
@@ -203,6 +146,37 @@ TEST_F(ConflictTest, SameChangeOnBothSidesIsNoConflict) {
   Source("UPDATE label SET color = 'white' WHERE id = 'l1'");
   ASSERT_EQ(Sync(""), ExitCode::kOk);
   EXPECT_EQ(Row("label", "l1", "color"), "white");
+  EXPECT_EQ(Logged(), "0");
+}
+
+TEST_F(ConflictTest, ADeleteOfAnEditedRowIsLoggedWithItsImage) {
+  ASSERT_EQ(Sync(""), ExitCode::kOk);
+  Target("UPDATE client_acme.label SET color = 'black' WHERE id = 'l1'");
+  Target("INSERT INTO client_acme.label VALUES ('l3', 'added in the replica', NULL)");
+  Source("DELETE FROM label WHERE id = 'l2'");  // untouched in the target: not logged
+  RunOptions full;
+  full.full = true;
+  full.progress = false;
+  Config config = NodeConfig("[sync]\nmax_delete_share = 1.0\n");
+  ASSERT_EQ(RunSync(config, full), ExitCode::kOk);
+  Source("DELETE FROM label WHERE id = 'l1'");
+  ASSERT_EQ(RunSync(config, full), ExitCode::kOk);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.label"), "0");
+  // (concat_ws skips l3's NULL color.)
+  EXPECT_EQ(Log("row_key->>'id', source_row IS NULL, target_row->>'color', outcome"),
+            "l3|t|source_applied\nl1|t|black|source_applied");
+}
+
+TEST_F(ConflictTest, WithoutDetectionTheSourceOverwritesAndNothingIsRecorded) {
+  const char* tables = "[tables.label]\ndetect_conflicts = false\n";
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  Target("UPDATE client_acme.label SET color = 'black' WHERE id = 'l2'");
+  Source("UPDATE label SET color = 'green' WHERE id = 'l1'");
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("label", "l1", "color"), "green");
+  EXPECT_EQ(Row("label", "l2", "color"), "blue");  // the replica's edit is gone
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.row_versions WHERE table_name = 'label'"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.row_versions WHERE table_name = 'note'"), "2");
   EXPECT_EQ(Logged(), "0");
 }
 

@@ -302,6 +302,8 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
     r.String("token_file", config.status.token_file);
     r.Duration("max_lag", config.status.max_lag);
     r.Duration("cache_ttl", config.status.cache_ttl);
+    r.Bool("cache_listen", config.status.cache_listen);
+    r.Duration("cache_poll_interval", config.status.cache_poll_interval);
     r.RefuseUnknown();
   }
   for (const auto& [key, node] : root) {

@@ -76,6 +76,13 @@ struct StatusConfig {
   std::chrono::seconds max_lag{600};
   // How long /api/v1/state/{key} serves a value from its cache.
   std::chrono::seconds cache_ttl{300};
+  // Keep a LISTEN tenantsync_cache connection, so other nodes' writes drop
+  // cached values as they commit. false: polling only (e.g. behind a
+  // transaction-mode pooler, where notifications are not delivered).
+  bool cache_listen = true;
+  // How often, at most, a state request polls cache_events (the fallback
+  // when LISTEN is down or disabled, and a safety net when it is up).
+  std::chrono::seconds cache_poll_interval{1};
 };
 
 struct Config {

@@ -3,9 +3,11 @@
 # Only packages that are missing are installed; through sudo when not root.
 # Usage: scripts/install-deps.sh [--test]
 #   --test  also the tools only the tests use: PgBouncer (the transaction-mode
-#           pooler test) and prometheus (for promtool, which checks /metrics).
-#           Both Debian packages enable a service of their own, so `make run`
-#           does not ask for them; `make test` does.
+#           pooler test), prometheus (for promtool, which checks /metrics) and
+#           chromium (headless, renders sync-status's page; the ci test preset
+#           sets TENANTSYNC_REQUIRE_CHROMIUM=1, so it must be here). PgBouncer
+#           and prometheus enable a service of their own and Chromium is
+#           large, so `make run` does not ask for them; `make test` does.
 set -euo pipefail
 
 packages=(
@@ -15,7 +17,7 @@ packages=(
   postgresql-15 postgresql-client-15 sqlite3 python3
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(pgbouncer prometheus)
+  packages+=(pgbouncer prometheus chromium)
 fi
 
 missing=()

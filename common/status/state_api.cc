@@ -1,11 +1,20 @@
 #include "common/status/state_api.h"
 
+#include <algorithm>
 #include <charconv>
+
+#include "common/status/cache_listener.h"
 
 namespace tenantsync {
 namespace {
 
 constexpr const char* kUtc = "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+
+int64_t ToInt64(std::string_view text) {
+  int64_t v = 0;
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  return v;
+}
 
 }  // namespace
 
@@ -35,27 +44,69 @@ bool BearerTokenMatches(const std::string& authorization, const std::string& tok
 
 void StateCache::PollInvalidations(PgConn& conn) {
   auto now = std::chrono::steady_clock::now();
-  if (last_event_id_ && now - last_poll_ < std::chrono::seconds(1)) return;
+  if (last_event_id_ && !poll_soon_ && now - last_poll_ < poll_interval_) return;
   last_poll_ = now;
+  poll_soon_ = false;
   if (!last_event_id_) {
-    // Start from the newest event: the cache is empty anyway.
+    // Start from the newest event. Only a Put can have cached anything yet,
+    // and events before this point are never read: drop those entries.
     PgResult r = conn.ExecOneRow("SELECT coalesce(max(event_id), 0) FROM sync_metadata.cache_events");
-    int64_t id = 0;
-    std::string_view v = r.Get(0, 0);
-    std::from_chars(v.data(), v.data() + v.size(), id);
-    last_event_id_ = id;
+    last_event_id_ = ToInt64(r.Get(0, 0));
+    entries_.clear();
+    own_events_.clear();
     return;
   }
-  PgResult r = conn.Exec(
+  ApplyEvents(conn.Exec(
       "SELECT event_id, cache_key FROM sync_metadata.cache_events WHERE event_id > $1::bigint ORDER BY event_id",
-      {std::to_string(*last_event_id_)});
-  for (int i = 0; i < r.rows(); ++i) {
-    std::string_view v = r.Get(i, 0);
-    int64_t id = 0;
-    std::from_chars(v.data(), v.data() + v.size(), id);
-    last_event_id_ = id;
-    if (own_events_.erase(id) == 0) entries_.erase(std::string(r.Get(i, 1)));
+      {std::to_string(*last_event_id_)}));
+}
+
+void StateCache::ApplyEvents(const PgResult& events) {
+  for (int i = 0; i < events.rows(); ++i) {
+    int64_t id = ToInt64(events.Get(i, 0));
+    // max: the listener and a request may apply overlapping batches.
+    last_event_id_ = std::max(*last_event_id_, id);
+    if (own_events_.erase(id) == 0) entries_.erase(std::string(events.Get(i, 1)));
   }
+}
+
+void StateCache::PollSoon() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  poll_soon_ = true;
+}
+
+void StateCache::OnNotified(PgConn& conn, const std::vector<std::string>& payloads) {
+  // Any role may NOTIFY on the channel: keep only well-formed event ids.
+  std::set<int64_t> ids;
+  for (const std::string& p : payloads) {
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), id);
+    if (ec == std::errc() && end == p.data() + p.size() && id > 0) ids.insert(id);
+  }
+  if (ids.empty()) return;
+  std::optional<int64_t> after;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    after = last_event_id_;
+  }
+  // Nothing read yet: the first request starts from the newest event anyway.
+  if (!after) return;
+  std::string array = "{";
+  for (int64_t id : ids) array += (array.size() > 1 ? "," : "") + std::to_string(id);
+  array += "}";
+  // The query runs without the lock, so requests are not held up by it; the
+  // result is applied under it. Erasing is safe in any order: a request that
+  // read the old value holds the lock until it has cached it, and this runs
+  // after the writer committed, so the erase comes after that and a later
+  // read sees the new value. The notified ids are asked for by name as well
+  // as "newer than the last seen": ids are taken before commit, so a smaller
+  // id can commit after a larger one that was already applied.
+  PgResult events = conn.Exec(
+      "SELECT event_id, cache_key FROM sync_metadata.cache_events"
+      " WHERE event_id > $1::bigint OR event_id = ANY($2::bigint[]) ORDER BY event_id",
+      {std::to_string(*after), array});
+  std::lock_guard<std::mutex> lock(mutex_);
+  ApplyEvents(events);
 }
 
 std::optional<StateValue> StateCache::Get(PgConn& conn, const std::string& key) {
@@ -80,7 +131,10 @@ std::optional<StateValue> StateCache::Get(PgConn& conn, const std::string& key) 
 
 StateValue StateCache::Put(PgConn& conn, const std::string& key, const std::string& json,
                            const std::string& updated_by) {
-  // One statement: the value and its invalidation event commit together.
+  // One statement, so one transaction: the value, its invalidation event and
+  // the notification commit together (PostgreSQL delivers a NOTIFY only on
+  // commit, and never for a rolled-back one). The payload is the event id
+  // (see state_api.h for why not the key); pg_notify returns void.
   PgResult r = conn.ExecOneRow(
       std::string("WITH up AS ("
                   " INSERT INTO sync_metadata.state (key, value, updated_by) VALUES ($1, $2::jsonb, $3)"
@@ -89,12 +143,11 @@ StateValue StateCache::Put(PgConn& conn, const std::string& key, const std::stri
                   " RETURNING key, value, updated_at),"
                   " ev AS (INSERT INTO sync_metadata.cache_events (cache_key) SELECT key FROM up RETURNING event_id)"
                   " SELECT value::text, ") +
-          kUtc + ", (SELECT event_id FROM ev) FROM up",
+          kUtc + ", (SELECT event_id FROM ev), pg_notify('" + kCacheChannel +
+          "', (SELECT event_id FROM ev)::text) FROM up",
       {key, json, updated_by});
   StateValue v{std::string(r.Get(0, 0)), std::string(r.Get(0, 1)), false};
-  int64_t event_id = 0;
-  std::string_view id = r.Get(0, 2);
-  std::from_chars(id.data(), id.data() + id.size(), event_id);
+  int64_t event_id = ToInt64(r.Get(0, 2));
   std::lock_guard<std::mutex> lock(mutex_);
   if (last_event_id_ && event_id > *last_event_id_) own_events_.insert(event_id);
   entries_[key] = {v, std::chrono::steady_clock::now()};

@@ -1,9 +1,17 @@
 #pragma once
 // /api/v1/state/{key}: cache-aside over sync_metadata.state (design §8).
 // PostgreSQL is the authority. Reads are served from a per-process cache for
-// [status] cache_ttl; a write goes to PostgreSQL and appends a cache_events
-// row in the same statement, and every server polls cache_events (at most
-// once a second) to drop the keys other nodes changed.
+// [status] cache_ttl. A write goes to PostgreSQL, appends a cache_events row
+// and sends pg_notify('tenantsync_cache', <event id>), all in one statement
+// (one transaction). Other servers drop the keys other nodes changed as soon
+// as the notification arrives (CacheListener calls OnNotified), and also poll
+// cache_events (at most once per [status] cache_poll_interval) for when
+// LISTEN is unavailable.
+//
+// The payload is the event id, not the key: NOTIFY is database-wide and
+// row-level security does not apply to it, so a key would be visible to every
+// cluster's role. The id is looked up in cache_events, which RLS scopes to
+// the node's cluster; another cluster's id finds nothing.
 
 #include <chrono>
 #include <cstdint>
@@ -12,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/config.h"
 #include "common/pg/conn.h"
@@ -26,27 +35,41 @@ struct StateValue {
 
 class StateCache {
  public:
-  explicit StateCache(std::chrono::seconds ttl) : ttl_(ttl) {}
+  StateCache(std::chrono::seconds ttl, std::chrono::seconds poll_interval)
+      : ttl_(ttl), poll_interval_(poll_interval) {}
 
   // nullopt when the key does not exist.
   std::optional<StateValue> Get(PgConn& conn, const std::string& key);
   // Upserts and records the invalidation; returns the stored value.
   StateValue Put(PgConn& conn, const std::string& key, const std::string& json, const std::string& updated_by);
 
+  // The payloads of tenantsync_cache notifications (event ids; anything else
+  // is ignored, since any role may NOTIFY): drops the keys those events, and
+  // any newer ones, name. Queries on `conn` (the listener's connection).
+  void OnNotified(PgConn& conn, const std::vector<std::string>& payloads);
+  // The next request polls cache_events whatever the interval: called when
+  // LISTEN (re)starts, since notifications sent before were missed.
+  void PollSoon();
+
  private:
   struct Entry {
     StateValue value;
     std::chrono::steady_clock::time_point fetched;
   };
-  // Drops keys named by cache_events newer than the last one seen.
+  // Drops keys named by cache_events newer than the last one seen, when the
+  // poll interval has passed. Called with mutex_ held.
   void PollInvalidations(PgConn& conn);
+  // Applies rows (event_id, cache_key). Called with mutex_ held.
+  void ApplyEvents(const PgResult& events);
 
-  std::chrono::seconds ttl_;
+  const std::chrono::seconds ttl_;
+  const std::chrono::seconds poll_interval_;
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;
   std::optional<int64_t> last_event_id_;
   std::set<int64_t> own_events_;  // our own writes: the cache already holds them
   std::chrono::steady_clock::time_point last_poll_{};
+  bool poll_soon_ = false;
 };
 
 // A key is 1 to 256 characters of [A-Za-z0-9_.:-].

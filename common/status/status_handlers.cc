@@ -77,8 +77,8 @@ bool ReadBody(HTTPServerRequest& request, std::size_t limit, std::string& body) 
 
 class Router : public Poco::Net::HTTPRequestHandler {
  public:
-  Router(const Config& config, StateCache& state, SyncTrigger& trigger)
-      : config_(config), state_(state), trigger_(trigger) {}
+  Router(const Config& config, StateCache& state, const CacheListener* listener, SyncTrigger& trigger)
+      : config_(config), state_(state), listener_(listener), trigger_(trigger) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
     const std::string& method = request.getMethod();
@@ -154,7 +154,8 @@ class Router : public Poco::Net::HTTPRequestHandler {
       Send(response, s.healthy ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE, kJson,
            HealthJson(s) + "\n");
     } else if (path == "/metrics") {
-      Send(response, HTTPResponse::HTTP_OK, kPrometheusContentType, RenderStatusMetrics(config_));
+      bool listen_up = listener_ != nullptr && listener_->up();
+      Send(response, HTTPResponse::HTTP_OK, kPrometheusContentType, RenderStatusMetrics(config_, listen_up));
     } else if (path == "/api/v1/cluster/status") {
       StatusSnapshot s = CollectStatus(config_);
       if (!s.postgres_ok) return SendError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, s.postgres_error);
@@ -244,13 +245,14 @@ class Router : public Poco::Net::HTTPRequestHandler {
 
   const Config& config_;
   StateCache& state_;
+  const CacheListener* listener_;  // null when [status] cache_listen = false
   SyncTrigger& trigger_;
 };
 
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* StatusHandlerFactory::createRequestHandler(const HTTPServerRequest&) {
-  return new Router(config_, *state_, *trigger_);
+  return new Router(config_, *state_, listener_.get(), *trigger_);
 }
 
 }  // namespace tenantsync

@@ -191,12 +191,20 @@ std::vector<std::string> ReadTextfiles(const std::string& state_dir) {
   return out;
 }
 
-std::string RenderStatusMetrics(const Config& config) {
+std::string RenderStatusMetrics(const Config& config, bool cache_listen_up) {
   std::vector<StatusJobTotals> jobs;
   StatusSnapshot s = CollectStatus(config, [&](PgConn& conn) { jobs = ReadJobTotals(conn); });
+  // The process's own state, so served whether or not PostgreSQL answered.
+  MetricFamily listen = Family("tenantsync_status_cache_listen_up",
+                               "1 if this sync-status hears other nodes' state writes through LISTEN, "
+                               "0 if it only polls cache_events",
+                               "gauge");
+  listen.samples.push_back({{}, cache_listen_up ? 1.0 : 0.0});
   std::vector<MetricFamily> families;
   std::set<std::string> taken;
-  for (MetricFamily& f : StatusFamilies(s, jobs)) {
+  std::vector<MetricFamily> all = StatusFamilies(s, jobs);
+  all.push_back(std::move(listen));
+  for (MetricFamily& f : all) {
     taken.insert(f.name);
     if (!f.samples.empty()) families.push_back(std::move(f));
   }

@@ -24,8 +24,9 @@ std::string MergeTextfiles(const std::vector<std::string>& texts, const std::set
 // Reads <state_dir>/metrics/*.prom in name order (unreadable files skipped).
 std::vector<std::string> ReadTextfiles(const std::string& state_dir);
 
-// The whole /metrics body for `config`.
-std::string RenderStatusMetrics(const Config& config);
+// The whole /metrics body for `config`. `cache_listen_up`: this process's
+// state-cache LISTEN connection is up (tenantsync_status_cache_listen_up).
+std::string RenderStatusMetrics(const Config& config, bool cache_listen_up);
 
 inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -13,7 +13,9 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/pg/connect_spec.h"
 #include "common/signals.h"
+#include "common/status/cache_listener.h"
 #include "common/status/status_handlers.h"
 #include "common/status/sync_trigger.h"
 
@@ -53,6 +55,8 @@ Poco::Net::SocketAddress ParseListen(const std::string& listen) {
 
 struct StatusServer::Impl {
   Poco::ThreadPool pool{2, kMaxThreads, 30};
+  std::shared_ptr<StateCache> cache;
+  std::shared_ptr<CacheListener> listener;  // null when [status] cache_listen = false
   std::shared_ptr<SyncTrigger> trigger;
   std::unique_ptr<Poco::Net::HTTPServer> server;
   uint16_t port = 0;
@@ -62,6 +66,7 @@ struct StatusServer::Impl {
 StatusServer::StatusServer(const Config& config, const std::string& sync_run_path)
     : impl_(std::make_unique<Impl>()) {
   impl_->trigger = std::make_shared<SyncTrigger>(config, sync_run_path);
+  impl_->cache = std::make_shared<StateCache>(config.status.cache_ttl, config.status.cache_poll_interval);
   Poco::Net::SocketAddress address = ParseListen(config.status.listen);
   Poco::Net::ServerSocket socket;
   try {
@@ -81,8 +86,22 @@ StatusServer::StatusServer(const Config& config, const std::string& sync_run_pat
   params->setMaxQueued(kMaxQueued);
   params->setThreadIdleTime(Poco::Timespan(10, 0));
   params->setServerName("sync-status");
-  impl_->server = std::make_unique<Poco::Net::HTTPServer>(new StatusHandlerFactory(config, impl_->trigger), impl_->pool, socket,
-                                                          params);
+  // Started after the socket is bound: a second sync-status on a taken
+  // address fails above without having opened a LISTEN connection.
+  if (config.status.cache_listen) {
+    std::weak_ptr<StateCache> cache = impl_->cache;
+    CacheListener::Handlers handlers;
+    handlers.on_listening = [cache] {
+      if (auto c = cache.lock()) c->PollSoon();
+    };
+    handlers.on_notify = [cache](PgConn& conn, const std::vector<std::string>& payloads) {
+      if (auto c = cache.lock()) c->OnNotified(conn, payloads);
+    };
+    impl_->listener =
+        std::make_shared<CacheListener>(NodeConnectSpec(config, "sync-status-listen"), std::move(handlers));
+  }
+  impl_->server = std::make_unique<Poco::Net::HTTPServer>(
+      new StatusHandlerFactory(config, impl_->cache, impl_->listener, impl_->trigger), impl_->pool, socket, params);
   impl_->server->setConnectionFilter(new ShedIdleWhenBusy(impl_->server.get()));
 }
 
@@ -98,6 +117,7 @@ void StatusServer::Stop() {
   impl_->running = false;
   impl_->server->stopAll(true);
   impl_->pool.joinAll();
+  if (impl_->listener) impl_->listener->Stop();
   impl_->trigger->JoinAll();
 }
 

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,8 +13,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "common/log.h"
 #include "common/migrations.h"
@@ -128,7 +133,18 @@ struct ExecArgs {
   ExecArgs(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+    // An extra NAME=VALUE replaces NAME: with both in envp, getenv() would
+    // find the inherited one first.
+    auto overridden = [&](std::string_view entry) {
+      std::string_view name = entry.substr(0, entry.find('='));
+      for (const std::string& kv : extra_env) {
+        if (std::string_view(kv).substr(0, kv.find('=')) == name) return true;
+      }
+      return false;
+    };
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (!overridden(*e)) env_storage.emplace_back(*e);
+    }
     for (const std::string& kv : extra_env) env_storage.push_back(kv);
     for (std::string& kv : env_storage) envp.push_back(kv.data());
     envp.push_back(nullptr);
@@ -176,6 +192,137 @@ pid_t SpawnQuiet(const std::vector<std::string>& argv) {
   }
   close(null_fd);
   return pid;
+}
+
+namespace {
+
+// Forks and execs in a process group of its own, with stdin on /dev/null and
+// stdout/stderr on the given descriptors. Only async-signal-safe calls
+// after fork() (see ExecArgs).
+pid_t SpawnInGroup(const ExecArgs& exec_args, int out_fd, int err_fd) {
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    dup2(null_fd, STDIN_FILENO);
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    execve(exec_args.argv[0], exec_args.argv.data(), exec_args.envp.data());
+    _exit(127);
+  }
+  // Also here, so a kill(-pid) right after fork() cannot miss the group.
+  if (pid > 0) setpgid(pid, pid);
+  close(null_fd);
+  if (pid < 0) throw std::runtime_error("fork failed");
+  return pid;
+}
+
+// True once `pid` has exited, without reaping it: while it is an unreaped
+// zombie its pid, and so its process group id, cannot be reused, and
+// kill(-pid) reaches only what it left behind.
+bool ExitedUnreaped(pid_t pid, bool block) {
+  siginfo_t info{};
+  int flags = WEXITED | WNOWAIT | (block ? 0 : WNOHANG);
+  while (waitid(P_PID, static_cast<id_t>(pid), &info, flags) != 0) {
+    if (errno != EINTR) return true;  // not our child any more: nothing to wait for
+  }
+  return info.si_pid == pid;
+}
+
+}  // namespace
+
+ProcessResult RunProcessWithTimeout(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                                    const std::vector<std::string>& env) {
+  using Clock = std::chrono::steady_clock;
+  ExecArgs exec_args(argv, env);
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = SpawnInGroup(exec_args, out_pipe[1], err_pipe[1]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  ProcessResult result;
+  std::string* sinks[2] = {&result.out, &result.err};
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  Clock::time_point deadline = Clock::now() + timeout;
+  std::optional<Clock::time_point> exited_at;
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    Clock::time_point now = Clock::now();
+    if (!exited_at && ExitedUnreaped(pid, false)) exited_at = now;
+    // A helper outside the group may hold the pipes open: once the program
+    // itself has ended, give its output a moment, then stop reading.
+    if (exited_at && now - *exited_at > std::chrono::seconds(1)) break;
+    if (!exited_at && now >= deadline && !result.timed_out) {
+      kill(-pid, SIGKILL);
+      result.timed_out = true;
+    }
+    if (poll(fds, 2, 50) < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buf[4096];
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+      }
+    }
+  }
+  for (pollfd& f : fds) {
+    if (f.fd >= 0) close(f.fd);
+  }
+  ExitedUnreaped(pid, true);
+  kill(-pid, SIGKILL);  // what it left in its group; the pid is still unreaped
+  result.exit_code = WaitExit(pid);
+  return result;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log_path) {
+  ExecArgs exec_args(argv, {});
+  int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) throw std::runtime_error("cannot open " + log_path);
+  try {
+    pid_ = SpawnInGroup(exec_args, log_fd, log_fd);
+  } catch (...) {
+    close(log_fd);
+    throw;
+  }
+  close(log_fd);
+}
+
+ChildProcess::~ChildProcess() { Stop(); }
+
+int ChildProcess::Stop(std::chrono::milliseconds grace) {
+  if (pid_ <= 0) return exit_code_;
+  kill(pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (!ExitedUnreaped(pid_, false) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(-pid_, SIGKILL);  // no-op when it exited and left nothing behind
+  exit_code_ = WaitExit(pid_);
+  pid_ = -1;
+  return exit_code_;
+}
+
+std::vector<pid_t> LiveProcessesMentioning(const std::string& text) {
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream cmdline_file(it->path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(cmdline_file)), std::istreambuf_iterator<char>());
+    if (cmdline.find(text) == std::string::npos) continue;
+    // /proc/N/stat: "pid (comm) S ...": the state follows the last ')'.
+    std::ifstream stat_file(it->path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z') continue;
+    pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (pid != getpid()) found.push_back(pid);
+  }
+  return found;
 }
 
 int WaitExit(pid_t pid) {

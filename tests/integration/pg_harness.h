@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -57,13 +60,47 @@ class PgTest : public ::testing::Test {
   std::vector<std::string> roles_;  // dropped in TearDown
 };
 
-// Runs a program with arguments; captures stdout and stderr.
+// Runs a program with arguments; captures stdout and stderr. `env` entries
+// (NAME=VALUE) replace or add to the inherited environment.
 struct ProcessResult {
   int exit_code = -1;
   std::string out;
   std::string err;
+  bool timed_out = false;  // RunProcessWithTimeout killed it
 };
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+
+// Like RunProcess, for programs that start helpers of their own (a browser):
+// the program runs in its own process group, both pipes are read as output
+// arrives (a chatty program cannot fill one and stall), and after `timeout`
+// the whole group is killed (timed_out). When the program ends, whatever it
+// left in its group is killed too. Helpers that leave the group (setsid)
+// are the caller's to find, e.g. with LiveProcessesMentioning().
+ProcessResult RunProcessWithTimeout(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                                    const std::vector<std::string>& env = {});
+
+// A program running in the background, in its own process group, with stdout
+// and stderr appended to `log_path`. Stopped when destroyed, so a failing test
+// leaves nothing running.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::string& log_path);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  pid_t pid() const { return pid_; }
+  // SIGTERM; SIGKILL to the group if it has not exited within `grace`.
+  // Returns the exit code (128 + signal). Idempotent.
+  int Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+ private:
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+// Processes (not zombies) whose command line contains `text`: what a program
+// left running, found by a path only this test uses.
+std::vector<pid_t> LiveProcessesMentioning(const std::string& text);
 
 // Starts a program with stdin, stdout and stderr on /dev/null; returns its pid.
 pid_t SpawnQuiet(const std::vector<std::string>& argv);

@@ -2,136 +2,27 @@
 // command's own entry point with a stop flag), against the harness's
 // PostgreSQL as the cluster's role, after sync-elect and sync-run (the real
 // binaries) have left a lease, jobs and metrics textfiles. `--once` runs as
-// the real binary for its exit codes.
+// the real binary for its exit codes. The fixture is in status_fixture.h;
+// the state cache across processes is in sync_status_cache_test.cc, the page
+// in a browser in sync_status_page_test.cc.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
-#include <Poco/StreamCopier.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <future>
-#include <memory>
-#include <sstream>
+#include <iostream>
 #include <thread>
 
-#include "common/commands/status_command.h"
 #include "common/status/status_metrics.h"
-#include "tests/integration/tenant_fixture.h"
+#include "tests/integration/status_fixture.h"
 
 namespace tenantsync::testing {
 namespace {
-
-constexpr const char* kSqliteDdl =
-    "CREATE TABLE note (id TEXT PRIMARY KEY, body TEXT, updated_at INTEGER NOT NULL);"
-    "INSERT INTO note VALUES ('n1', 'one', 1727740800), ('n2', 'two', 1727740801);";
-constexpr const char* kPostgresDdl =
-    "CREATE TABLE {schema}.note (id text PRIMARY KEY, body text, updated_at bigint NOT NULL);";
-
-struct HttpResult {
-  int status = 0;
-  std::string content_type;
-  std::string body;
-  std::string allow;
-};
-
-HttpResult Http(uint16_t port, const std::string& method, const std::string& path, const std::string& body = "",
-                const std::string& token = "") {
-  Poco::Net::HTTPClientSession session("127.0.0.1", port);
-  session.setTimeout(Poco::Timespan(15, 0));
-  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  if (!body.empty() || method == "POST" || method == "PUT") request.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  if (!token.empty()) request.set("Authorization", "Bearer " + token);
-  session.sendRequest(request) << body;
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
-  HttpResult r;
-  r.status = static_cast<int>(response.getStatus());
-  r.content_type = response.getContentType();
-  r.allow = response.get("Allow", "");
-  Poco::StreamCopier::copyToString(in, r.body);
-  return r;
-}
-
-bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-size_t Count(const std::string& text, const std::string& part) {
-  size_t n = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
-
-class SyncStatusTest : public TenantTest {
- protected:
-  void SetUp() override {
-    TenantTest::SetUp();
-    if (IsSkipped()) return;
-    for (const char* name : {"acme", "beta"}) {
-      std::string source = tmp_.File(std::string(name) + ".db");
-      ExecSqlite(source, kSqliteDdl);
-      AddTenant(name, source, kPostgresDdl);
-    }
-    config_path_ = WriteNodeConfig("", "node-a");
-  }
-
-  void TearDown() override {
-    StopServer();
-    TenantTest::TearDown();
-  }
-
-  // sync-elect (this node leads) and sync-run for every deployment.
-  void ElectAndSync() {
-    ProcessResult elect = RunProcess({SYNC_ELECT_BIN, "--config", config_path_});
-    ASSERT_EQ(elect.exit_code, 0) << elect.err;
-    ProcessResult run = RunProcess({SYNC_RUN_BIN, "--config", config_path_, "--no-progress"});
-    ASSERT_EQ(run.exit_code, 0) << run.err;
-  }
-
-  uint16_t StartServer(const std::string& config_text) { return Start(ParseConfig(config_text, "test.toml")); }
-
-  uint16_t Start(Config config) {
-    config_ = std::move(config);
-    auto ready = std::make_shared<std::promise<uint16_t>>();
-    std::future<uint16_t> port = ready->get_future();
-    server_ = std::thread([this, ready] {
-      StatusOptions options;
-      options.listen = "127.0.0.1:0";
-      options.sync_run_path = SYNC_RUN_BIN;
-      bool started = false;
-      try {
-        RunStatus(config_, options, &stop_, [&](uint16_t p) {
-          started = true;
-          ready->set_value(p);
-        });
-      } catch (...) {
-        if (!started) ready->set_exception(std::current_exception());
-      }
-    });
-    return port.get();
-  }
-  uint16_t StartServer() { return StartServer(NodeConfigText("", "node-a")); }
-
-  void StopServer() {
-    stop_ = true;
-    if (server_.joinable()) server_.join();
-  }
-
-  ProcessResult Once(const std::string& config, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{SYNC_STATUS_BIN, "--config", config, "--once"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return RunProcess(argv);
-  }
-
-  std::string config_path_;
-  Config config_;
-  std::atomic<bool> stop_{false};
-  std::thread server_;
-};
 
 TEST_F(SyncStatusTest, OnceExitsOneBeforeAnyRunAndZeroAfter) {
   ProcessResult before = Once(config_path_, {"--json"});
@@ -265,7 +156,10 @@ TEST_F(SyncStatusTest, HealthIsUnavailableBeforeAnyRunAndMetricsStillServe) {
   HttpResult down = Http(port, "GET", "/health");
   EXPECT_EQ(down.status, 503);
   EXPECT_TRUE(Contains(down.body, "\"reachable\":false")) << down.body;
-  EXPECT_TRUE(Contains(Http(port, "GET", "/metrics").body, "tenantsync_postgres_up 0\n"));
+  HttpResult down_metrics = Http(port, "GET", "/metrics");
+  EXPECT_TRUE(Contains(down_metrics.body, "tenantsync_postgres_up 0\n")) << down_metrics.body;
+  // The process's own gauge is served without PostgreSQL too.
+  EXPECT_TRUE(Contains(down_metrics.body, "tenantsync_status_cache_listen_up 0\n")) << down_metrics.body;
   EXPECT_EQ(Http(port, "GET", "/api/v1/conflicts").status, 503);
 }
 

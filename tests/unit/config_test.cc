@@ -46,6 +46,8 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(c.ForTable("users").conflict, ConflictStrategy::kNewestWins);
   EXPECT_EQ(c.status.listen, "127.0.0.1:9443");
   EXPECT_EQ(c.status.token_file, "/etc/tenantsync/status.token");
+  EXPECT_TRUE(c.status.cache_listen);
+  EXPECT_EQ(c.status.cache_poll_interval, seconds(1));
 }
 
 TEST(ConfigTest, ReadsEveryKey) {
@@ -76,6 +78,8 @@ conflict = "manual"
 [status]
 listen = "0.0.0.0:9999"
 token_file = "/run/ts/token"
+cache_listen = false
+cache_poll_interval = "1m"
 )",
                          "t.toml");
   EXPECT_EQ(c.node.cluster, "eu-1");
@@ -99,6 +103,8 @@ token_file = "/run/ts/token"
   EXPECT_EQ(c.ForTable("other").conflict, ConflictStrategy::kSourceWins);
   EXPECT_EQ(c.status.listen, "0.0.0.0:9999");
   EXPECT_EQ(c.status.token_file, "/run/ts/token");
+  EXPECT_FALSE(c.status.cache_listen);
+  EXPECT_EQ(c.status.cache_poll_interval, seconds(60));
   EXPECT_EQ(c.RequireCluster(), "eu-1");
 }
 
@@ -149,6 +155,9 @@ TEST(ConfigTest, RefusesBadValuesNamingFileLineAndColumn) {
       {"node", "cluster", "5", "[node] cluster must be a string"},
       {"node", "name", "true", "[node] name must be a string"},
       {"status", "listen", "9443", "[status] listen must be a string"},
+      {"status", "cache_listen", "\"no\"", "[status] cache_listen must be true or false"},
+      {"status", "cache_listen", "0", "[status] cache_listen must be true or false"},
+      {"status", "cache_poll_interval", "1", "[status] cache_poll_interval must be a string"},
       {"lease", "ttl_seconds", "\"15\"", "[lease] ttl_seconds must be an integer"},
       {"lease", "ttl_seconds", "15.0", "[lease] ttl_seconds must be an integer"},
       {"lease", "ttl_seconds", "true", "[lease] ttl_seconds must be an integer"},
@@ -188,6 +197,7 @@ TEST(ConfigTest, RefusesBadStructure) {
       {"tables = \"all\"\n", "t.toml:1:10: 'tables' must be a table ([tables])"},
       {"[tables]\nusers = \"merge\"\n", "t.toml:2:9: tables.users must be a table"},
       {"[sync]\nreconcile_every = \"1w\"\n", "t.toml:2:19: bad duration '1w'"},
+      {"[status]\ncache_poll_interval = \"500ms\"\n", "t.toml:2:23: bad duration '500ms'"},
   };
   for (const auto& [text, expected] : cases) EXPECT_EQ(ParseError(text), expected) << text;
 }

@@ -112,6 +112,27 @@ std::vector<MetricFamily> StatusFamilies(const StatusSnapshot& s, const std::vec
   return out;
 }
 
+std::vector<MetricFamily> ConflictFamilies(const std::vector<StatusConflictTotals>& totals) {
+  MetricFamily detected = Family("tenantsync_conflicts_detected_total",
+                                 "Conflicts logged, by deployment, table and strategy", "counter");
+  MetricFamily resolved = Family("tenantsync_conflicts_resolved_total",
+                                 "Conflicts settled (by sync-run or sync-resolve), by deployment, table, strategy "
+                                 "and outcome",
+                                 "counter");
+  std::map<std::vector<std::string>, int64_t> by_strategy;
+  for (const StatusConflictTotals& c : totals) {
+    by_strategy[{c.deployment, c.table, c.strategy}] += c.conflicts;
+    if (c.outcome == "pending") continue;
+    resolved.samples.push_back({{{"deployment", c.deployment}, {"table", c.table}, {"strategy", c.strategy},
+                                 {"outcome", c.outcome}},
+                                static_cast<double>(c.conflicts)});
+  }
+  for (const auto& [k, n] : by_strategy) {
+    detected.samples.push_back({{{"deployment", k[0]}, {"table", k[1]}, {"strategy", k[2]}}, static_cast<double>(n)});
+  }
+  return {detected, resolved};
+}
+
 std::string MergeTextfiles(const std::vector<std::string>& texts, const std::set<std::string>& taken) {
   struct Merged {
     std::string help;
@@ -193,7 +214,11 @@ std::vector<std::string> ReadTextfiles(const std::string& state_dir) {
 
 std::string RenderStatusMetrics(const Config& config, bool cache_listen_up) {
   std::vector<StatusJobTotals> jobs;
-  StatusSnapshot s = CollectStatus(config, [&](PgConn& conn) { jobs = ReadJobTotals(conn); });
+  std::vector<StatusConflictTotals> conflicts;
+  StatusSnapshot s = CollectStatus(config, [&](PgConn& conn) {
+    jobs = ReadJobTotals(conn);
+    conflicts = ReadConflictTotals(conn);
+  });
   // The process's own state, so served whether or not PostgreSQL answered.
   MetricFamily listen = Family("tenantsync_status_cache_listen_up",
                                "1 if this sync-status hears other nodes' state writes through LISTEN, "
@@ -203,6 +228,7 @@ std::string RenderStatusMetrics(const Config& config, bool cache_listen_up) {
   std::vector<MetricFamily> families;
   std::set<std::string> taken;
   std::vector<MetricFamily> all = StatusFamilies(s, jobs);
+  for (MetricFamily& f : ConflictFamilies(conflicts)) all.push_back(std::move(f));
   all.push_back(std::move(listen));
   for (MetricFamily& f : all) {
     taken.insert(f.name);

@@ -16,6 +16,11 @@ namespace tenantsync {
 // unreachable: then only tenantsync_postgres_up 0 and the node's own gauges).
 std::vector<MetricFamily> StatusFamilies(const StatusSnapshot& s, const std::vector<StatusJobTotals>& jobs);
 
+// tenantsync_conflicts_detected_total and _resolved_total, counted from
+// conflict_log: it never shrinks (sync_service may not delete from it) and a
+// settled conflict never returns to pending, so both only grow.
+std::vector<MetricFamily> ConflictFamilies(const std::vector<StatusConflictTotals>& totals);
+
 // Merges text-format documents: one HELP/TYPE per family (the first seen),
 // samples grouped under their family, duplicate series dropped, and families
 // named in `taken` dropped. Comments other than HELP/TYPE are dropped.

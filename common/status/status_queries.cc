@@ -135,4 +135,17 @@ std::vector<StatusJobTotals> ReadJobTotals(PgConn& conn) {
   return out;
 }
 
+std::vector<StatusConflictTotals> ReadConflictTotals(PgConn& conn) {
+  PgResult r = conn.Exec(
+      "SELECT d.name, c.table_name, c.strategy, c.outcome, count(*) FROM sync_metadata.conflict_log c"
+      " JOIN sync_metadata.client_deployments d ON d.deployment_id = c.deployment_id"
+      " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
+  std::vector<StatusConflictTotals> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({std::string(r.Get(i, 0)), std::string(r.Get(i, 1)), std::string(r.Get(i, 2)),
+                   std::string(r.Get(i, 3)), ToInt64(r.Get(i, 4))});
+  }
+  return out;
+}
+
 }  // namespace tenantsync

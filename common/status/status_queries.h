@@ -71,6 +71,15 @@ struct StatusJobTotals {
   int64_t rows_deleted = 0;
 };
 
+// Conflicts ever logged, by where they were found and how they stand now.
+struct StatusConflictTotals {
+  std::string deployment;
+  std::string table;
+  std::string strategy;
+  std::string outcome;
+  int64_t conflicts = 0;
+};
+
 // Connects as the node ([postgres] conninfo) for one request.
 PgConn ConnectForStatus(const Config& config);
 
@@ -88,5 +97,6 @@ StatusSnapshot CollectStatus(const Config& config, const std::function<void(PgCo
 std::vector<StatusConflict> ReadPendingConflicts(PgConn& conn, int limit = 1000);
 
 std::vector<StatusJobTotals> ReadJobTotals(PgConn& conn);
+std::vector<StatusConflictTotals> ReadConflictTotals(PgConn& conn);
 
 }  // namespace tenantsync

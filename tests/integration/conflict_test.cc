@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "common/commands/run_command.h"
+#include "common/files.h"
+#include "common/status/status_metrics.h"
 #include "tests/integration/conflict_fixture.h"
 
 namespace tenantsync::testing {
@@ -165,6 +167,36 @@ TEST_F(ConflictTest, ADeleteOfAnEditedRowIsLoggedWithItsImage) {
   // (concat_ws skips l3's NULL color.)
   EXPECT_EQ(Log("row_key->>'id', source_row IS NULL, target_row->>'color', outcome"),
             "l3|t|source_applied\nl1|t|black|source_applied");
+}
+
+TEST_F(ConflictTest, ConflictsAreCountedInTheMetrics) {
+  const char* tables = "[tables.note]\nconflict = \"source_wins\"\n[tables.label]\nconflict = \"manual\"\n";
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EditBoth(200, 300);
+  Source("UPDATE label SET color = 'green' WHERE id = 'l1'");
+  Target("UPDATE client_acme.label SET color = 'black' WHERE id = 'l1'");
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  std::string body = RenderStatusMetrics(NodeConfig(tables), false);
+  for (const char* line : {
+           "tenantsync_conflicts_detected_total{deployment=\"acme\",table=\"label\",strategy=\"manual\"} 1\n",
+           "tenantsync_conflicts_detected_total{deployment=\"acme\",table=\"note\",strategy=\"source_wins\"} 1\n",
+           "tenantsync_conflicts_resolved_total{deployment=\"acme\",table=\"note\",strategy=\"source_wins\","
+           "outcome=\"source_applied\"} 1\n",
+           "tenantsync_conflicts_pending{deployment=\"acme\"} 1\n",
+           // The run's own textfile: what that run found.
+           "tenantsync_sync_last_run_conflicts{deployment=\"acme\",table=\"label\",strategy=\"manual\","
+           "outcome=\"pending\"} 1\n",
+       }) {
+    EXPECT_NE(body.find(line), std::string::npos) << line << "\n" << body;
+  }
+  // A pending conflict is detected, not resolved.
+  EXPECT_EQ(body.find("tenantsync_conflicts_resolved_total{deployment=\"acme\",table=\"label\""), std::string::npos);
+  if (system("command -v promtool >/dev/null 2>&1") == 0) {
+    std::string path = tmp_.File("metrics.prom");
+    WriteFile(path, body, 0644);
+    ProcessResult check = RunProcess({"/bin/sh", "-c", "promtool check metrics < \"$0\"", path});
+    EXPECT_EQ(check.exit_code, 0) << check.out << check.err << "\n" << body;
+  }
 }
 
 TEST_F(ConflictTest, WithoutDetectionTheSourceOverwritesAndNothingIsRecorded) {

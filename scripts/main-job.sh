@@ -89,8 +89,11 @@ if [ -z "${TENANTSYNC_CONFIG:-}" ]; then
        -c "SELECT table_name, count(*) AS quarantined, min(reason) AS example_reason
              FROM sync_metadata.quarantine q JOIN sync_metadata.client_deployments d USING (deployment_id)
             WHERE d.name = '$name' AND resolved_at IS NULL GROUP BY 1 ORDER BY 1" \
-       -c "SELECT name, last_status, round(lag_seconds) AS lag_s, quarantined_rows FROM sync_metadata.v_sync_lag"
+       -c "SELECT name, last_status, round(lag_seconds) AS lag_s, quarantined_rows, pending_conflicts
+             FROM sync_metadata.v_sync_lag"
 fi
+step "conflicts (sync-resolve list): rows changed on both sides since the last sync"
+"$bin/sync-resolve" --config "$config" list --deployment "$name" --limit 20 || true
 echo
 echo "state: $state (PostgreSQL in $state/pg; password of tenantsync_$cluster in $state/$cluster.password)"
 exit "$status"

@@ -63,8 +63,14 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       " c.sctid, c.sh, c.th, c.txmin, i.kj, i.si, i.ti, c.bsi, c.bti, i.newer FROM c"
       " CROSS JOIN LATERAL (SELECT {kj} AS kj, {is} AS si, {it} AS ti, {newer} AS newer"
       " FROM {stage} s, {target} t WHERE s.ctid = c.sctid AND t.ctid = c.tctid OFFSET 0) i"
-      " WHERE c.th <> c.sh AND NOT (c.vt = c.th AND c.vs IS DISTINCT FROM c.sh{ordinary}) RETURNING kind)"
-      " SELECT count(*), count(*) FILTER (WHERE kind <> 'target_only') FROM held",
+      " WHERE c.th <> c.sh AND NOT (c.vt = c.th AND c.vs IS DISTINCT FROM c.sh{ordinary}) RETURNING kind),"
+      // Equal rows need no write (a fast-path row the guarded write left
+      // is one), so they leave the stage.
+      " equal AS (DELETE FROM {stage} s USING c WHERE s.ctid = c.sctid AND c.tctid IS NOT NULL"
+      " AND (c.th IS NULL OR c.th = c.sh))"
+      " SELECT (SELECT count(*) FROM held), (SELECT count(*) FROM held WHERE kind <> 'target_only'),"
+      " (SELECT count(*) FROM c WHERE c.tctid IS NULL"
+      " OR (c.th <> c.sh AND c.vt = c.th AND c.vs IS DISTINCT FROM c.sh{ordinary}))",
       fmt::arg("ks", rows.KeyText("s")), fmt::arg("ds", rows.Digest("s")), fmt::arg("dt", rows.Digest("t")),
       fmt::arg("stage", stage), fmt::arg("target", target), fmt::arg("join", rows.KeysEqual("t", "s")),
       fmt::arg("seen", RowSql::UpsertVersions(seen_select, keep_images_)), fmt::arg("hold", kHold),
@@ -99,10 +105,12 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       fmt::format("SELECT h.k, h.sh, h.th, h.txmin{} FROM {} h WHERE h.outcome = 'target_kept'",
                   keep_images_ ? ", h.src, h.tgt" : "", kHold),
       keep_images_);
+  // Returns how many held rows are still to be written.
   unstage_sql_ = fmt::format(
-      "DELETE FROM {} s USING {} h WHERE s.ctid = h.sctid"
-      " AND (h.kind = 'target_only' OR h.outcome IN ('target_kept', 'pending'))",
-      stage, kHold);
+      "WITH out AS (DELETE FROM {} s USING {} h WHERE s.ctid = h.sctid"
+      " AND (h.kind = 'target_only' OR h.outcome IN ('target_kept', 'pending')))"
+      " SELECT count(*) FROM {} WHERE outcome IN ('source_applied', 'merged')",
+      stage, kHold, kHold);
   restage_sql_ = fmt::format(
       "UPDATE {0} s SET ({1}) = (SELECT {1} FROM json_populate_record(NULL::{0}, h.resolved))"
       " FROM {2} h WHERE s.ctid = h.sctid AND h.outcome = 'merged'",
@@ -150,26 +158,30 @@ void BatchConflicts::BeginTransaction(PgConn& conn) {
   hold_dirty_ = false;
 }
 
-ConflictTally BatchConflicts::Settle(PgConn& conn) {
-  ConflictTally tally;
+Settlement BatchConflicts::Settle(PgConn& conn) {
+  Settlement out;
   merged_ = 0;
   if (hold_dirty_) conn.Exec(std::string("DELETE FROM ") + kHold);
   std::vector<PgParam> params{std::to_string(scope_.deployment_id), plan_.name};
   PgResult held = conn.ExecOneRow(classify_sql_, params);
   hold_dirty_ = true;
-  if (held.Get(0, 0) == "0") return tally;
-  if (held.Get(0, 1) != "0") {
+  out.rows_to_write = std::stol(std::string(held.Get(0, 2)));
+  if (held.Get(0, 0) == "0") return out;
+  bool decide = held.Get(0, 1) != "0";
+  if (decide) {
     conn.Exec(DecideSql());
     std::vector<PgParam> log_params{params[0], params[1], scope_.resolved_by, strategy_,
                                     scope_.epoch > 0 ? PgParam(std::to_string(scope_.epoch)) : PgParam()};
     conn.Exec(supersede_sql_, {params[0], params[1], scope_.resolved_by});
     PgResult logged = conn.Exec(log_sql_, log_params);
-    for (int r = 0; r < logged.rows(); ++r) tally[std::string(logged.Get(r, 0))] += std::stol(std::string(logged.Get(r, 1)));
+    for (int r = 0; r < logged.rows(); ++r) {
+      out.conflicts[std::string(logged.Get(r, 0))] += std::stol(std::string(logged.Get(r, 1)));
+    }
     conn.Exec(keep_target_sql_, params);
   }
-  conn.Exec(unstage_sql_);
-  if (held.Get(0, 1) != "0") merged_ = conn.Exec(restage_sql_).Affected();
-  return tally;
+  out.rows_to_write += std::stol(std::string(conn.ExecOneRow(unstage_sql_).Get(0, 0)));
+  if (decide) merged_ = conn.Exec(restage_sql_).Affected();
+  return out;
 }
 
 void BatchConflicts::AfterWrite(PgConn& conn) {

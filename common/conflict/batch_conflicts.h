@@ -35,6 +35,11 @@ struct ConflictScope {
 // New conflicts by outcome: source_applied, target_kept, merged, pending.
 using ConflictTally = std::map<std::string, long>;
 
+struct Settlement {
+  ConflictTally conflicts;
+  long rows_to_write = 0;  // left in the stage for the write
+};
+
 class BatchConflicts {
  public:
   // `stage` holds the batch, with the target's column types; `target` is
@@ -43,9 +48,10 @@ class BatchConflicts {
                  const ConflictScope& scope);
 
   // Classifies the staged rows, settles the conflicts and takes out of the
-  // stage every row that must not be written. Call after COPY into the
-  // stage and before the write; then AfterWrite.
-  ConflictTally Settle(PgConn& conn);
+  // stage every row that must not be written (and equal rows). Call after
+  // COPY into the stage (and the guarded write, which takes the ordinary
+  // rows out); then, if rows are left, the write and AfterWrite.
+  Settlement Settle(PgConn& conn);
   // Records the versions of merged rows (their source and written digests differ).
   void AfterWrite(PgConn& conn);
 

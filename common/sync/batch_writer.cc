@@ -22,13 +22,15 @@ bool RowCanCause(const PgError& e) {
 }
 
 // INSERT `insert` (aliased t, RETURNING the written rows' key, digest and
-// xmin) and record each written row's versions in the same statement.
-std::string WriteRecordingVersions(const std::string& insert, const RowSql& rows, bool with_images) {
+// xmin) and record each written row's versions in the same statement;
+// `also` adds CTEs over w.
+std::string WriteRecordingVersions(const std::string& insert, const RowSql& rows, bool with_images,
+                                   const std::string& also = "") {
   std::string versions =
       with_images ? "SELECT w.k, w.d, w.d, w.x, w.i, w.i FROM w" : "SELECT w.k, w.d, w.d, w.x FROM w";
-  return fmt::format("WITH w AS ({} RETURNING {} AS k, {} AS d, t.xmin AS x{}), v AS ({}) SELECT count(*) FROM w",
+  return fmt::format("WITH w AS ({} RETURNING {} AS k, {} AS d, t.xmin AS x{}), v AS ({}){} SELECT count(*) FROM w",
                      insert, rows.KeyText("t"), rows.Digest("t"), with_images ? ", " + rows.Image("t") + " AS i" : "",
-                     RowSql::UpsertVersions(versions, with_images));
+                     RowSql::UpsertVersions(versions, with_images), also);
 }
 
 }  // namespace
@@ -63,6 +65,18 @@ BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePla
   insert_sql_ = WriteRecordingVersions(insert, rows_, conflicts_.keep_images());
   merge_sql_ = detect_ ? WriteRecordingVersions(insert + " " + on_conflict, rows_, conflicts_.keep_images())
                        : fmt::format("WITH w AS ({} {} RETURNING 1) SELECT count(*) FROM w", insert, on_conflict);
+  // The common case in one statement: a row is updated only while its
+  // target still carries the xmin the sync left and nothing was settled
+  // apart (it is exactly what the sync wrote, so only the source changed);
+  // new rows are inserted. What it writes leaves the stage, and what stays
+  // (equal rows, and rows someone else touched) goes to BatchConflicts.
+  std::string guard = fmt::format(
+      " AND t.xmin = (SELECT v.target_xmin FROM sync_metadata.row_versions v WHERE v.deployment_id = $1::bigint"
+      " AND v.table_name = $2::text AND v.row_key = {} AND v.source_digest = v.target_digest)",
+      rows_.KeyText("EXCLUDED"));
+  guarded_sql_ = WriteRecordingVersions(
+      insert + " " + on_conflict + (updates.empty() ? "" : guard), rows_, conflicts_.keep_images(),
+      fmt::format(", gone AS (DELETE FROM {} s USING w WHERE {} = w.k)", kStage, rows_.KeyText("s")));
 }
 
 void BatchWriter::EnsureStage() {
@@ -97,9 +111,13 @@ long BatchWriter::Stage(std::string_view lines, bool insert_only, ConflictTally&
   tally.clear();
   if (insert_only) return std::stol(std::string(conn_.ExecOneRow(insert_sql_, version_params_).Get(0, 0)));
   if (!detect_) return std::stol(std::string(conn_.ExecOneRow(merge_sql_).Get(0, 0)));
-  tally = conflicts_.Settle(conn_);
-  long written = std::stol(std::string(conn_.ExecOneRow(merge_sql_, version_params_).Get(0, 0)));
-  conflicts_.AfterWrite(conn_);
+  long written = std::stol(std::string(conn_.ExecOneRow(guarded_sql_, version_params_).Get(0, 0)));
+  Settlement settled = conflicts_.Settle(conn_);
+  tally = settled.conflicts;
+  if (settled.rows_to_write > 0) {
+    written += std::stol(std::string(conn_.ExecOneRow(merge_sql_, version_params_).Get(0, 0)));
+    conflicts_.AfterWrite(conn_);
+  }
   return written;
 }
 

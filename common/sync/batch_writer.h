@@ -67,6 +67,7 @@ class BatchWriter {
   std::string direct_copy_sql_;  // COPY straight into the target (no detection)
   std::string insert_sql_;  // plain INSERT from the stage, recording versions
   std::string merge_sql_;   // INSERT ... ON CONFLICT, recording versions when detecting
+  std::string guarded_sql_;  // the same, only over rows untouched since the sync wrote them
   std::vector<PgParam> version_params_;  // $1 deployment, $2 table
   bool stage_ready_ = false;  // created in this transaction
   bool stage_dirty_ = false;  // holds rows of an earlier attempt

@@ -3,8 +3,10 @@
 // number of statements per batch, none per row (docs/conflicts.md).
 //
 // sync_metadata.row_versions holds, per row, a digest of the source row the
-// sync last accounted for (vs) and of the target row it last left (vt).
-// Each staged row (digest sh) against its target row (th):
+// sync last accounted for (vs), of the target row it last left (vt), and
+// that row's xmin. BatchWriter's guarded upsert has already written the rows
+// whose target still has that xmin (nothing to classify); each staged row
+// left (digest sh) against its target row (th):
 //   th = sh                      nothing to write; versions brought up to date
 //   th = vt, sh != vs            the source changed: an ordinary write
 //   sh = vs                      the target changed alone, or neither since a

@@ -133,7 +133,7 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
     TableReport& report = r.tables[i];
     // After an initial copy into an empty table, every target row came from
     // this pass's source rows: the delete check would find nothing.
-    if (!report.reconciled || report.initial_copy || report.same_keys) continue;
+    if (!report.reconciled || report.initial_copy || report.same_keys || report.source_unchanged) continue;
     long before = report.counts.rows_deleted;
     PropagateDeletes(ctx, plan.tables[i], report);
     r.counts.rows_deleted += report.counts.rows_deleted - before;
@@ -203,6 +203,7 @@ void PrintJson(const std::vector<DeploymentResult>& results, const RunOptions& o
     w.Key("tables").BeginArray();
     for (const TableReport& t : r.tables) {
       w.BeginObject().Key("table").String(t.table).Key("reconciled").Bool(t.reconciled);
+      w.Key("source_unchanged").Bool(t.source_unchanged);
       w.Key("rows_read").Int(t.counts.rows_read).Key("rows_written").Int(t.counts.rows_written);
       w.Key("rows_quarantined").Int(t.counts.rows_quarantined).Key("rows_deleted").Int(t.counts.rows_deleted);
       w.Key("delete_brake").StringOrNull(t.delete_brake.empty() ? std::nullopt

@@ -39,6 +39,9 @@ struct TableProgress {
   std::optional<int64_t> pass_max;
   long rows_total = 0;
   bool full_due = true;  // no full pass yet, or the last is older than reconcile_every
+  // The source table's digest (StreamDigest) when the last complete whole
+  // pass read it; saved with the progress, "" = unknown.
+  std::string source_digest;
 };
 
 TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::string& table, long reconcile_seconds);

@@ -44,6 +44,9 @@ struct TableReport {
   // A whole pass that wrote and refused nothing, over as many source rows as
   // the target holds: every target key is a source key, so nothing to delete.
   bool same_keys = false;
+  // A table compared whole read exactly as the last complete pass did: no
+  // PostgreSQL work, nothing to delete.
+  bool source_unchanged = false;
   std::string delete_brake;        // non-empty: deletes refused, and why
   long quarantine_resolved = 0;
   ConflictTally conflicts;  // new conflicts, by outcome

@@ -5,7 +5,8 @@
 # For a wide, chat-like table (~2 KB of JSON a row) and a narrow, tag-like one:
 #   raw COPY   psql \copy of a CSV exported beforehand (the bar);
 #   pipeline   sqlite3 -csv … | psql -c "\copy … from stdin csv";
-#   sync-run   the initial copy, then a second run with nothing changed.
+#   sync-run   the initial copy, then a second run with nothing changed;
+#              and the initial copy again without conflict detection.
 # Then a no-change `sync-run --all` over many small tenants, the peak RSS of
 # sync-run (GNU time %M) and the micro-benchmarks (tenantsync_bench).
 #
@@ -93,6 +94,11 @@ admin_conninfo = ""
 EOF
   schema apply
   schema cluster add bench --password-file "$tmp/bench.password"
+  # The same node without conflict detection (no row versions) on the
+  # benchmark's tables: what detection costs.
+  plain_config="$tmp/plain.toml"
+  { cat "$config"; printf '[tables.chat]\ndetect_conflicts = false\n[tables.tag]\ndetect_conflicts = false\n'; } \
+    >"$plain_config"
   pg_version=$(psql -XAtc "SHOW server_version")
 
   # One data set: name, table, columns, rows. Sets raw_<name>, pipe_<name>,
@@ -134,6 +140,17 @@ EOF
       # Out of the way of `sync-run --all`, and its disk space back.
       schema deployment remove "$dep"
       sql -c "DROP SCHEMA client_$dep CASCADE" -c CHECKPOINT
+
+      # The same initial copy without conflict detection.
+      dep="${name}_plain_$r"
+      schema deployment add "$dep" --cluster bench --sqlite "$db"
+      sql -c "$(ddl "$name" "client_$dep")"
+      schema deployment add "$dep" --cluster bench --sqlite "$db"
+      sql -c CHECKPOINT
+      sync_run_with "$plain_config" --deployment "$dep"
+      keep "plain_$name" "$took"
+      schema deployment remove "$dep"
+      sql -c "DROP SCHEMA client_$dep CASCADE" -c CHECKPOINT
     done
   }
   measure wide chat "$wide_cols" "$wide_rows"
@@ -144,8 +161,6 @@ EOF
   # initial copy, then $detect_share of the rows changed at the source and
   # synced, best of $repeat rounds of changes.
   echo "bench: conflict detection: $detect_rows wide rows, ${detect_share}% changed per round" >&2
-  plain_config="$tmp/plain.toml"
-  { cat "$config"; printf '[tables.chat]\ndetect_conflicts = false\n'; } >"$plain_config"
   for mode in detect plain; do
     cp "$tmp/detect.db" "$tmp/detect_$mode.db"
     schema deployment add "d_$mode" --cluster bench --sqlite "$tmp/detect_$mode.db"
@@ -183,7 +198,7 @@ EOF
   # The table.
   mb() { div "$(stat -c %s "$tmp/$1.csv")" 1000000 %.1f; }
   met() { awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { printf ((op == ">=" ? v >= t : v <= t) ? "met" : "NOT met") }'; }
-  row() { printf '%-8s %9s %8s  %-19s %8s %10s %7s %8s\n' "$@"; }
+  row() { printf '%-8s %9s %8s  %-22s %8s %10s %7s %8s\n' "$@"; }
   echo
   echo "tenantsync benchmark: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)," \
        "Linux $(uname -r), PostgreSQL ${pg_version%% *} (embedded, fsync on);" \
@@ -193,7 +208,8 @@ EOF
   for name in wide narrow; do
     rows_var="${name}_rows" rss_var="rss_$name" raw="raw_$name" pipe="pipe_$name" sync="sync_$name" again="again_$name"
     rows=${!rows_var} size=$(mb "$name") rss="$(div "${!rss_var}" 1024 %.1f) MB"
-    for m in "raw COPY:${!raw}" "pipeline:${!pipe}" "sync-run:${!sync}"; do
+    plain="plain_$name"
+    for m in "raw COPY:${!raw}" "pipeline:${!pipe}" "sync-run:${!sync}" "sync-run, no detection:${!plain}"; do
       t=${m#*:}
       row "$name" "$rows" "$size" "${m%%:*}" "$t" "$(div "$rows" "$t" %.0f)" "$(div "$size" "$t" %.1f)" \
         "$([ "${m%%:*}" != sync-run ] || echo "$rss")"
@@ -208,6 +224,12 @@ EOF
     "wide $(met "$pw" ">=" 1.0), narrow $(met "$pn" ">=" 1.0)"
   rw=$(div "$raw_wide" "$sync_wide") rn=$(div "$raw_narrow" "$sync_narrow")
   ratio "sync-run / raw COPY (throughput)" "${rw}x" "${rn}x" ">= 0.9x" \
+    "wide $(met "$rw" ">=" 0.9), narrow $(met "$rn" ">=" 0.9)"
+  pw=$(div "$pipe_wide" "$plain_wide") pn=$(div "$pipe_narrow" "$plain_narrow")
+  ratio "  without detection / pipeline" "${pw}x" "${pn}x" ">= 1.0x" \
+    "wide $(met "$pw" ">=" 1.0), narrow $(met "$pn" ">=" 1.0)"
+  rw=$(div "$raw_wide" "$plain_wide") rn=$(div "$raw_narrow" "$plain_narrow")
+  ratio "  without detection / raw COPY" "${rw}x" "${rn}x" ">= 0.9x" \
     "wide $(met "$rw" ">=" 0.9), narrow $(met "$rn" ">=" 0.9)"
   aw=$(div "$again_wide" "$sync_wide" %.4f) an=$(div "$again_narrow" "$sync_narrow" %.4f)
   ratio "no-change re-sync / full copy (time)" "$(div "$aw" 0.01 %.1f) %" "$(div "$an" 0.01 %.1f) %" "<= 2 %" \

@@ -98,10 +98,7 @@ ExitCode Settle(PgConn& conn, const Config& config, const ResolveOptions& o,
                 const std::vector<ConflictRecord>& conflicts) {
   std::optional<LeaseKeeper> lease;
   if (!o.dry_run) lease.emplace(TakeWriteLease(conn, config, "sync-resolve"));
-  ResolveContext ctx{conn, config,
-                     {config.postgres.statement_timeout_seconds, config.postgres.lock_timeout_seconds,
-                      config.postgres.statement_timeout_seconds, false},
-                     nullptr, ResolvedBy(config), o.dry_run};
+  ResolveContext ctx{conn, config, NodeTxnOptions(config), nullptr, ResolvedBy(config), o.dry_run};
   if (lease) ctx.fence = [&lease](PgConn& c) { lease->Fence(c); };
   JsonWriter w;
   w.BeginObject().Key("dry_run").Bool(o.dry_run).Key("conflicts").BeginArray();

@@ -115,8 +115,7 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   LogDrift(r.deployment.name, plan.drift);
 
   SyncContext ctx{conn, db, config, r.deployment.id, r.deployment.target_schema, o.full, o.dry_run, {}, {}, nullptr, nullptr};
-  ctx.txn = {config.postgres.statement_timeout_seconds, config.postgres.lock_timeout_seconds,
-             config.postgres.statement_timeout_seconds, false};
+  ctx.txn = NodeTxnOptions(config);
   ctx.limits.max_rows = static_cast<size_t>(config.sync.batch_rows);
   ctx.limits.max_hold = std::chrono::milliseconds(wal ? 3'600'000 : config.sync.max_read_hold_ms);
   ctx.on_batch = ProgressPrinter(r.deployment.name, o.progress);

@@ -14,4 +14,9 @@ PgConnectSpec AdminConnectSpec(const Config& config, std::string_view tool) {
           config.postgres.connect_timeout_seconds, "[postgres] admin_conninfo"};
 }
 
+PgTxnOptions NodeTxnOptions(const Config& config) {
+  return {config.postgres.statement_timeout_seconds, config.postgres.lock_timeout_seconds,
+          config.postgres.statement_timeout_seconds, false};
+}
+
 }  // namespace tenantsync

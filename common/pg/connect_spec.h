@@ -6,6 +6,7 @@
 
 #include "common/config.h"
 #include "common/pg/conn.h"
+#include "common/pg/txn.h"
 
 namespace tenantsync {
 
@@ -14,5 +15,9 @@ PgConnectSpec NodeConnectSpec(const Config& config, std::string_view tool);
 
 // [postgres] admin_conninfo + admin_password_file.
 PgConnectSpec AdminConnectSpec(const Config& config, std::string_view tool);
+
+// A node's write transactions: [postgres] statement_timeout_seconds (also as
+// the idle-in-transaction limit) and lock_timeout_seconds.
+PgTxnOptions NodeTxnOptions(const Config& config);
 
 }  // namespace tenantsync

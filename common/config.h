@@ -38,7 +38,11 @@ struct LeaseConfig {
 };
 
 struct SyncConfig {
-  int batch_rows = 5000;
+  // Rows per batch and transaction; a batch also ends at 8 MiB of COPY data
+  // and, in DELETE journal mode, at max_read_hold_ms. Narrow rows gain from
+  // large batches (fewer commits: 2 M tag-like rows in 5.5-6.2 s at 50 000
+  // against 7.1 s at 5 000); wide ones reach the byte limit first.
+  int batch_rows = 50000;
   CheckpointMode checkpoint = CheckpointMode::kNone;
   double max_delete_share = 0.5;
   std::chrono::seconds reconcile_every{3600};

@@ -37,7 +37,7 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(c.postgres.statement_timeout_seconds, 60);
   EXPECT_EQ(c.postgres.lock_timeout_seconds, 10);
   EXPECT_EQ(c.lease.ttl_seconds, 15);
-  EXPECT_EQ(c.sync.batch_rows, 5000);
+  EXPECT_EQ(c.sync.batch_rows, 50000);
   EXPECT_EQ(c.sync.checkpoint, CheckpointMode::kNone);
   EXPECT_EQ(c.sync.max_delete_share, 0.5);
   EXPECT_EQ(c.sync.reconcile_every, seconds(3600));

@@ -53,14 +53,20 @@ std::string RowSql::Newer(const std::string& a, const std::string& b) const {
   return fmt::format("coalesce({}.{} > {}.{}, false)", a, q, b, q);
 }
 
-std::string RowSql::UpsertVersions(const std::string& select, bool with_images) {
+std::string RowSql::InsertVersions(const std::string& select, bool with_images) {
   return fmt::format(
       "INSERT INTO sync_metadata.row_versions AS v (cluster_name, deployment_id, table_name, row_key, source_digest,"
       " target_digest, target_xmin{}) SELECT (SELECT sync_metadata.my_cluster()), $1::bigint, $2::text, sel.*"
-      " FROM ({}) sel ON CONFLICT (deployment_id, table_name, row_key) DO UPDATE SET"
+      " FROM ({}) sel",
+      with_images ? ", source_image, target_image" : "", select);
+}
+
+std::string RowSql::UpsertVersions(const std::string& select, bool with_images) {
+  return fmt::format(
+      "{} ON CONFLICT (deployment_id, table_name, row_key) DO UPDATE SET"
       " source_digest = EXCLUDED.source_digest, target_digest = EXCLUDED.target_digest,"
       " target_xmin = EXCLUDED.target_xmin{}",
-      with_images ? ", source_image, target_image" : "", select,
+      InsertVersions(select, with_images),
       with_images ? ", source_image = EXCLUDED.source_image, target_image = EXCLUDED.target_image" : "");
 }
 

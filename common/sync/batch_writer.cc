@@ -25,12 +25,16 @@ bool RowCanCause(const PgError& e) {
 // xmin) and record each written row's versions in the same statement;
 // `also` adds CTEs over w.
 std::string WriteRecordingVersions(const std::string& insert, const RowSql& rows, bool with_images,
-                                   const std::string& also = "") {
-  std::string versions =
-      with_images ? "SELECT w.k, w.d, w.d, w.x, w.i, w.i FROM w" : "SELECT w.k, w.d, w.d, w.x FROM w";
+                                   const std::string& also = "", bool versions_fresh = false) {
+  // In key order, so that consecutive inserts land on neighbouring pages of
+  // row_versions' primary key instead of anywhere in it.
+  std::string versions = with_images ? "SELECT w.k, w.d, w.d, w.x, w.i, w.i FROM w ORDER BY w.k COLLATE \"C\""
+                                     : "SELECT w.k, w.d, w.d, w.x FROM w ORDER BY w.k COLLATE \"C\"";
   return fmt::format("WITH w AS ({} RETURNING {} AS k, {} AS d, t.xmin AS x{}), v AS ({}){} SELECT count(*) FROM w",
                      insert, rows.KeyText("t"), rows.Digest("t"), with_images ? ", " + rows.Image("t") + " AS i" : "",
-                     RowSql::UpsertVersions(versions, with_images), also);
+                     versions_fresh ? RowSql::InsertVersions(versions, with_images)
+                                    : RowSql::UpsertVersions(versions, with_images),
+                     also);
 }
 
 }  // namespace
@@ -63,6 +67,7 @@ BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePla
                                     rows_.keys(), updates, left, right);
   direct_copy_sql_ = fmt::format("COPY {} ({}) FROM STDIN", table, columns);
   insert_sql_ = WriteRecordingVersions(insert, rows_, conflicts_.keep_images());
+  fresh_insert_sql_ = WriteRecordingVersions(insert, rows_, conflicts_.keep_images(), "", true);
   merge_sql_ = detect_ ? WriteRecordingVersions(insert + " " + on_conflict, rows_, conflicts_.keep_images())
                        : fmt::format("WITH w AS ({} {} RETURNING 1) SELECT count(*) FROM w", insert, on_conflict);
   // The common case in one statement: a row is updated only while its
@@ -109,7 +114,10 @@ long BatchWriter::Stage(std::string_view lines, bool insert_only, ConflictTally&
   conn_.CopyIn(copy_sql_, lines);
   stage_dirty_ = true;
   tally.clear();
-  if (insert_only) return std::stol(std::string(conn_.ExecOneRow(insert_sql_, version_params_).Get(0, 0)));
+  if (insert_only) {
+    const std::string& sql = versions_fresh_ ? fresh_insert_sql_ : insert_sql_;
+    return std::stol(std::string(conn_.ExecOneRow(sql, version_params_).Get(0, 0)));
+  }
   if (!detect_) return std::stol(std::string(conn_.ExecOneRow(merge_sql_).Get(0, 0)));
   long written = std::stol(std::string(conn_.ExecOneRow(guarded_sql_, version_params_).Get(0, 0)));
   Settlement settled = conflicts_.Settle(conn_);

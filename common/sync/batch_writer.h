@@ -46,6 +46,10 @@ class BatchWriter {
   // row-level security, which refuses COPY FROM.
   MergeOutcome CopyDirect(const SourceBatch& batch);
 
+  // The table has no row versions yet (its initial copy, checked when the
+  // pass began): CopyDirect inserts them without looking for old ones.
+  void set_versions_fresh(bool fresh) { versions_fresh_ = fresh; }
+
  private:
   void EnsureStage();
   // Runs `work` (adding its rows to `written`) under a savepoint. A failure
@@ -66,6 +70,8 @@ class BatchWriter {
   bool detect_;             // conflict detection on: every write records versions
   std::string direct_copy_sql_;  // COPY straight into the target (no detection)
   std::string insert_sql_;  // plain INSERT from the stage, recording versions
+  std::string fresh_insert_sql_;  // the same, inserting the versions without ON CONFLICT
+  bool versions_fresh_ = false;
   std::string merge_sql_;   // INSERT ... ON CONFLICT, recording versions when detecting
   std::string guarded_sql_;  // the same, only over rows untouched since the sync wrote them
   std::vector<PgParam> version_params_;  // $1 deployment, $2 table

@@ -159,6 +159,14 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
                 ctx.conn.ExecOneRow("SELECT NOT EXISTS (SELECT 1 FROM " + ctx.conn.QuoteQualified(ctx.schema, plan.name) + ")")
                         .Get(0, 0) == "t";
   report.initial_copy = direct;
+  // Versions of an earlier life of the table (emptied by hand) would make a
+  // plain insert of new ones fail, so they are looked for once.
+  if (direct && plan.settings.detect_conflicts) {
+    writer.set_versions_fresh(ctx.conn.ExecOneRow("SELECT NOT EXISTS (SELECT 1 FROM sync_metadata.row_versions"
+                                                  " WHERE deployment_id = $1::bigint AND table_name = $2)",
+                                                  {std::to_string(ctx.deployment_id), plan.name})
+                                  .Get(0, 0) == "t");
+  }
   long rows_in_pass = resuming ? progress.rows_total : 0;
   size_t bytes = 0;
   // One batch of read-ahead: the next batch is read and converted on another

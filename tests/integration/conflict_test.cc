@@ -163,6 +163,25 @@ TEST_F(ConflictTest, ANoOpUpdateInTheTargetIsNoConflict) {
   EXPECT_EQ(Logged(), "0");
 }
 
+TEST_F(ConflictTest, ATargetEmptiedByHandIsCopiedAgainOverItsOldVersions) {
+  ASSERT_EQ(Sync(""), ExitCode::kOk);
+  Target("DELETE FROM client_acme.label");
+  RunOptions full;
+  full.full = true;
+  full.progress = false;
+  // An initial copy again (the table is empty), but its rows' versions are
+  // still on record: they are overwritten, not a duplicate-key failure.
+  ASSERT_EQ(RunSync(NodeConfig(""), full), ExitCode::kOk);
+  EXPECT_EQ(Row("label", "l1", "name, color"), "work|red");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.quarantine"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.row_versions WHERE table_name = 'label'"), "2");
+  // The rewritten versions hold: a later target-only edit is kept.
+  Target("UPDATE client_acme.label SET color = 'black' WHERE id = 'l2'");
+  ASSERT_EQ(RunSync(NodeConfig(""), full), ExitCode::kOk);
+  EXPECT_EQ(Row("label", "l2", "color"), "black");
+  EXPECT_EQ(Logged(), "0");
+}
+
 TEST_F(ConflictTest, ADeleteOfAnEditedRowIsLoggedWithItsImage) {
   ASSERT_EQ(Sync(""), ExitCode::kOk);
   Target("UPDATE client_acme.label SET color = 'black' WHERE id = 'l1'");

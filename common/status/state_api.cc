@@ -48,26 +48,29 @@ void StateCache::PollInvalidations(PgConn& conn) {
   last_poll_ = now;
   poll_soon_ = false;
   if (!last_event_id_) {
-    // Start from the newest event. Only a Put can have cached anything yet,
-    // and events before this point are never read: drop those entries.
+    // Start from the newest event: nothing is cached yet, and the lookback
+    // below only marks the last few as applied.
     PgResult r = conn.ExecOneRow("SELECT coalesce(max(event_id), 0) FROM sync_metadata.cache_events");
     last_event_id_ = ToInt64(r.Get(0, 0));
     entries_.clear();
-    own_events_.clear();
-    return;
   }
+  // Ids are taken before commit, so a smaller one can commit after a larger
+  // one was already seen: look back over the last kPollLookback ids too
+  // (ApplyEvents skips those already applied).
   ApplyEvents(conn.Exec(
       "SELECT event_id, cache_key FROM sync_metadata.cache_events WHERE event_id > $1::bigint ORDER BY event_id",
-      {std::to_string(*last_event_id_)}));
+      {std::to_string(std::max<int64_t>(0, *last_event_id_ - kPollLookback))}));
 }
 
 void StateCache::ApplyEvents(const PgResult& events) {
   for (int i = 0; i < events.rows(); ++i) {
     int64_t id = ToInt64(events.Get(i, 0));
+    if (!applied_.insert(id).second) continue;  // seen in an earlier, overlapping read
     // max: the listener and a request may apply overlapping batches.
     last_event_id_ = std::max(*last_event_id_, id);
-    if (own_events_.erase(id) == 0) entries_.erase(std::string(events.Get(i, 1)));
+    entries_.erase(std::string(events.Get(i, 1)));
   }
+  applied_.erase(applied_.begin(), applied_.lower_bound(*last_event_id_ - kPollLookback));
 }
 
 void StateCache::PollSoon() {
@@ -147,10 +150,12 @@ StateValue StateCache::Put(PgConn& conn, const std::string& key, const std::stri
           "', (SELECT event_id FROM ev)::text) FROM up",
       {key, json, updated_by});
   StateValue v{std::string(r.Get(0, 0)), std::string(r.Get(0, 1)), false};
-  int64_t event_id = ToInt64(r.Get(0, 2));
+  // Not cached: another node's newer write may already have been applied
+  // (its invalidation can arrive before this returns), and caching this
+  // value after it would serve a stale one until the TTL. The next GET reads
+  // the value PostgreSQL holds.
   std::lock_guard<std::mutex> lock(mutex_);
-  if (last_event_id_ && event_id > *last_event_id_) own_events_.insert(event_id);
-  entries_[key] = {v, std::chrono::steady_clock::now()};
+  entries_.erase(key);
   return v;
 }
 

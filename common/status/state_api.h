@@ -56,8 +56,9 @@ class StateCache {
     StateValue value;
     std::chrono::steady_clock::time_point fetched;
   };
-  // Drops keys named by cache_events newer than the last one seen, when the
-  // poll interval has passed. Called with mutex_ held.
+  // Drops keys named by cache_events not applied yet (newer than the last
+  // one seen, or committed late within kPollLookback of it), when the poll
+  // interval has passed. Called with mutex_ held.
   void PollInvalidations(PgConn& conn);
   // Applies rows (event_id, cache_key). Called with mutex_ held.
   void ApplyEvents(const PgResult& events);
@@ -67,7 +68,10 @@ class StateCache {
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;
   std::optional<int64_t> last_event_id_;
-  std::set<int64_t> own_events_;  // our own writes: the cache already holds them
+  // Event ids applied within the last kPollLookback: a poll reads that far
+  // back to catch ids that committed out of order, and skips these.
+  static constexpr int64_t kPollLookback = 256;
+  std::set<int64_t> applied_;
   std::chrono::steady_clock::time_point last_poll_{};
   bool poll_soon_ = false;
 };

@@ -146,7 +146,7 @@ StateValue StateCache::Put(PgConn& conn, const std::string& key, const std::stri
                   " RETURNING key, value, updated_at),"
                   " ev AS (INSERT INTO sync_metadata.cache_events (cache_key) SELECT key FROM up RETURNING event_id)"
                   " SELECT value::text, ") +
-          kUtc + ", (SELECT event_id FROM ev), pg_notify('" + kCacheChannel +
+          kUtc + ", pg_notify('" + kCacheChannel +
           "', (SELECT event_id FROM ev)::text) FROM up",
       {key, json, updated_by});
   StateValue v{std::string(r.Get(0, 0)), std::string(r.Get(0, 1)), false};

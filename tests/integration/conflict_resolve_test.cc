@@ -155,6 +155,14 @@ TEST_F(ConflictResolveTest, TheToolListsShowsAndSettles) {
   EXPECT_NE(show.out.find("* body"), std::string::npos) << show.out;
   EXPECT_NE(show.out.find("  id"), std::string::npos) << show.out;
   EXPECT_EQ(show.out.find("\033["), std::string::npos);  // no colour when stdout is not a terminal
+  // On a terminal (script(1) gives it one) the differing columns are red.
+  if (system("command -v script >/dev/null 2>&1") == 0) {
+    ProcessResult tty = RunProcess({"/usr/bin/script", "-qec",
+                                    std::string(SYNC_RESOLVE_BIN) + " --config " + config + " show " + id, "/dev/null"},
+                                   {"TERM=xterm"});
+    EXPECT_NE(tty.out.find("\033[1;31m* title"), std::string::npos) << tty.out;
+    EXPECT_EQ(tty.out.find("\033[1;31m  id"), std::string::npos) << tty.out;
+  }
 
   ProcessResult dry = RunProcess({SYNC_RESOLVE_BIN, "--config", config, "apply", id, "--take", "target", "--dry-run"});
   EXPECT_EQ(dry.exit_code, 0) << dry.err;

@@ -51,8 +51,7 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       " v.vs, v.vt, v.vx, v.bsi, v.bti"
       " FROM {stage} s"
       " LEFT JOIN LATERAL (SELECT v.source_digest AS vs, v.target_digest AS vt, v.target_xmin AS vx,"
-      " v.source_image AS bsi, v.target_image AS bti FROM sync_metadata.row_versions v"
-      " WHERE v.deployment_id = $1::bigint AND v.table_name = $2::text AND v.row_key = {ks} OFFSET 0) v ON true"
+      " v.source_image AS bsi, v.target_image AS bti FROM {version} OFFSET 0) v ON true"
       " LEFT JOIN LATERAL (SELECT t.ctid AS tctid, t.xmin AS txmin,"
       " CASE WHEN v.vx IS NULL OR v.vx <> t.xmin OR v.vs <> v.vt THEN {dt} END AS th"
       " FROM {target} t WHERE {join} OFFSET 0) t ON true),"
@@ -71,7 +70,8 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       " SELECT (SELECT count(*) FROM held), (SELECT count(*) FROM held WHERE kind <> 'target_only'),"
       " (SELECT count(*) FROM c WHERE c.tctid IS NULL"
       " OR (c.th <> c.sh AND c.vt = c.th AND c.vs IS DISTINCT FROM c.sh{ordinary}))",
-      fmt::arg("ks", rows.KeyText("s")), fmt::arg("ds", rows.Digest("s")), fmt::arg("dt", rows.Digest("t")),
+      fmt::arg("ks", rows.KeyText("s")), fmt::arg("version", RowSql::VersionRow(rows.KeyText("s"))),
+      fmt::arg("ds", rows.Digest("s")), fmt::arg("dt", rows.Digest("t")),
       fmt::arg("stage", stage), fmt::arg("target", target), fmt::arg("join", rows.KeysEqual("t", "s")),
       fmt::arg("seen", RowSql::UpsertVersions(seen_select, keep_images_)), fmt::arg("hold", kHold),
       fmt::arg("kj", rows.KeyJson("s")), fmt::arg("is", rows.Image("s")), fmt::arg("it", rows.Image("t")),

@@ -90,10 +90,9 @@ Resolution Resolve(ResolveContext& ctx, const ConflictRecord& c, Take take) {
     written_image = *c.source_row;
     res.outcome = "source_applied";
     if (take == Take::kMerged) {
-      PgResult base = conn.Exec(
-          "SELECT source_image::text, target_image::text FROM sync_metadata.row_versions"
-          " WHERE deployment_id = $1::bigint AND table_name = $2 AND row_key = $3",
-          {version[0], version[1], c.version_key});
+      PgResult base = conn.Exec("SELECT v.source_image::text, v.target_image::text FROM " +
+                                    RowSql::VersionRow("$3::text"),
+                                {version[0], version[1], c.version_key});
       std::optional<std::string> base_source, base_target;
       if (base.rows() > 0) base_source = base.GetOpt(0, 0), base_target = base.GetOpt(0, 1);
       std::optional<Take> prefer = settings.merge_fallback == ConflictStrategy::kManual

@@ -27,6 +27,11 @@ class RowSql {
   // The change column compared: "a.chg > b.chg", or "false" without one.
   std::string Newer(const std::string& a, const std::string& b) const;
 
+  // "sync_metadata.row_versions v WHERE …": the version row of the row whose
+  // key text is `key_text`, with $1 the deployment and $2 the table. A
+  // lookup by primary key, for a FROM clause.
+  static std::string VersionRow(const std::string& key_text);
+
   // Upserts row_versions from `select`, which yields (row_key,
   // source_digest, target_digest, target_xmin[, source_image, target_image])
   // with $1 the deployment and $2 the table.

@@ -75,10 +75,8 @@ BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePla
   // apart (it is exactly what the sync wrote, so only the source changed);
   // new rows are inserted. What it writes leaves the stage, and what stays
   // (equal rows, and rows someone else touched) goes to BatchConflicts.
-  std::string guard = fmt::format(
-      " AND t.xmin = (SELECT v.target_xmin FROM sync_metadata.row_versions v WHERE v.deployment_id = $1::bigint"
-      " AND v.table_name = $2::text AND v.row_key = {} AND v.source_digest = v.target_digest)",
-      rows_.KeyText("EXCLUDED"));
+  std::string guard = fmt::format(" AND t.xmin = (SELECT v.target_xmin FROM {} AND v.source_digest = v.target_digest)",
+                                  RowSql::VersionRow(rows_.KeyText("EXCLUDED")));
   guarded_sql_ = WriteRecordingVersions(
       insert + " " + on_conflict + (updates.empty() ? "" : guard), rows_, conflicts_.keep_images(),
       fmt::format(", gone AS (DELETE FROM {} s USING w WHERE {} = w.k)", kStage, rows_.KeyText("s")));

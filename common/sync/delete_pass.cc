@@ -73,11 +73,11 @@ long LogEditedDeletes(SyncContext& ctx, const TablePlan& plan, const std::string
                 " strategy, outcome, resolved_by, resolved_at, epoch, version_key)"
                 " SELECT $1::bigint, $2::text, {kj}, NULL, {img}, $3::text, 'source_applied', 'sync-run',"
                 " clock_timestamp(), $4::bigint, {kt} FROM {table} t"
-                " LEFT JOIN LATERAL (SELECT v.target_xmin, v.target_digest FROM sync_metadata.row_versions v"
-                " WHERE v.deployment_id = $1::bigint AND v.table_name = $2::text AND v.row_key = {kt} OFFSET 0) v"
+                " LEFT JOIN LATERAL (SELECT v.target_xmin, v.target_digest FROM {version} OFFSET 0) v"
                 " ON true WHERE {doomed} AND (v.target_xmin IS NULL OR (v.target_xmin <> t.xmin"
                 " AND v.target_digest <> {digest}))",
                 fmt::arg("kj", rows.KeyJson("t")), fmt::arg("img", rows.Image("t")), fmt::arg("kt", rows.KeyText("t")),
+                fmt::arg("version", RowSql::VersionRow(rows.KeyText("t"))),
                 fmt::arg("table", table), fmt::arg("doomed", doomed), fmt::arg("digest", rows.Digest("t"))),
             {std::to_string(ctx.deployment_id), plan.name, std::string(ToString(plan.settings.conflict)),
              ctx.epoch > 0 ? PgParam(std::to_string(ctx.epoch)) : PgParam()})

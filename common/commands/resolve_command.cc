@@ -34,9 +34,7 @@ void WriteConflictJson(JsonWriter& w, const ConflictRecord& c) {
   w.Key("source_row").Raw(c.source_row.value_or("null")).Key("target_row").Raw(c.target_row.value_or("null"));
   w.Key("resolved_row").Raw(c.resolved_row.value_or("null"));
   w.Key("resolved_by").StringOrNull(c.resolved_by).Key("resolved_at").StringOrNull(c.resolved_at);
-  w.Key("clashes").BeginArray();
-  for (const std::string& s : c.clashes) w.String(s);
-  w.EndArray().EndObject();
+  w.Key("clashes").Raw(c.clashes_json).EndObject();
 }
 
 // At most `width` code points, "…" marking a cut; control characters shown
@@ -72,11 +70,7 @@ void PrintShow(PgConn& conn, const ConflictRecord& c, bool color) {
   fmt::print("conflict {}  {} / {}  key {}\n", c.id, c.deployment, c.table, c.row_key);
   fmt::print("strategy {}, outcome {}, detected {}\n", c.strategy, c.outcome, c.detected_at);
   if (c.resolved_by) fmt::print("resolved by {} at {}\n", *c.resolved_by, c.resolved_at.value_or("?"));
-  if (!c.clashes.empty()) {
-    std::string list;
-    for (const std::string& s : c.clashes) list += (list.empty() ? "" : ", ") + s;
-    fmt::print("clashing: {}\n", list);
-  }
+  if (c.clashes_json != "[]") fmt::print("clashing: {}\n", c.clashes_json);
   std::vector<std::pair<std::string, std::string>> source, target;
   if (c.source_row) source = JsonMembers(conn, *c.source_row);
   if (c.target_row) target = JsonMembers(conn, *c.target_row);

@@ -1,26 +1,25 @@
 #include "common/conflict/conflict_store.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace tenantsync {
 
 std::vector<ConflictRecord> FindConflicts(PgConn& conn, const ConflictFilter& f) {
-  std::string ids;
-  for (int64_t id : f.ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
   PgResult r = conn.Exec(
       "SELECT c.conflict_id, c.deployment_id, d.name, d.target_schema, c.table_name, c.row_key::text,"
       " coalesce(c.version_key, ''), c.strategy, c.outcome,"
       " to_char(c.detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
       " c.source_row::text, c.target_row::text, c.resolved_row::text, c.resolved_by,"
       " to_char(c.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-      " coalesce(array_to_string(c.clashes, E'\\n'), '')"
+      " coalesce(array_to_json(c.clashes)::text, '[]')"
       " FROM sync_metadata.conflict_log c"
       " JOIN sync_metadata.client_deployments d ON d.deployment_id = c.deployment_id"
-      " WHERE ($1::text IS NULL OR c.conflict_id = ANY (string_to_array($1, ',')::bigint[]))"
+      " WHERE ($1::bigint[] IS NULL OR c.conflict_id = ANY ($1::bigint[]))"
       " AND ($2::text IS NULL OR d.name = $2) AND ($3::text IS NULL OR c.table_name = $3)"
       " AND (NOT $4::boolean OR c.outcome = 'pending')"
       " ORDER BY c.conflict_id LIMIT $5::bigint",
-      {f.ids.empty() ? PgParam() : PgParam(ids), f.deployment.empty() ? PgParam() : PgParam(f.deployment),
+      {f.ids.empty() ? PgParam() : PgParam(fmt::format("{{{}}}", fmt::join(f.ids, ","))), f.deployment.empty() ? PgParam() : PgParam(f.deployment),
        f.table.empty() ? PgParam() : PgParam(f.table), f.pending_only ? "true" : "false",
        f.limit > 0 ? PgParam(std::to_string(f.limit)) : PgParam()});
   std::vector<ConflictRecord> out;
@@ -41,13 +40,7 @@ std::vector<ConflictRecord> FindConflicts(PgConn& conn, const ConflictFilter& f)
     c.resolved_row = r.GetOpt(i, 12);
     c.resolved_by = r.GetOpt(i, 13);
     c.resolved_at = r.GetOpt(i, 14);
-    std::string clashes(r.Get(i, 15));
-    for (size_t at = 0; !clashes.empty() && at <= clashes.size();) {
-      size_t end = clashes.find('\n', at);
-      if (end == std::string::npos) end = clashes.size();
-      c.clashes.push_back(clashes.substr(at, end - at));
-      at = end + 1;
-    }
+    c.clashes_json = r.Get(i, 15);
     out.push_back(std::move(c));
   }
   return out;

@@ -35,7 +35,7 @@ struct ConflictRecord {
   std::optional<std::string> resolved_row;
   std::optional<std::string> resolved_by;
   std::optional<std::string> resolved_at;
-  std::vector<std::string> clashes;        // columns a merge could not settle
+  std::string clashes_json = "[]";         // columns a merge could not settle, a JSON array
 };
 
 // Oldest first.

@@ -145,6 +145,7 @@ TEST_F(ConflictResolveTest, TheToolListsShowsAndSettles) {
   ProcessResult list = RunProcess({SYNC_RESOLVE_BIN, "--config", config, "list", "--pending", "--json"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find("\"outcome\":\"pending\""), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("\"clashes\":[]"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("\"source_row\":{\"id\":\"n1\",\"title\":\"source title\""), std::string::npos)
       << list.out;
 

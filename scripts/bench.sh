@@ -101,6 +101,18 @@ EOF
     >"$plain_config"
   pg_version=$(psql -XAtc "SHOW server_version")
 
+  # A new tenant (deployment $1, data set $2, SQLite file $3), so that its
+  # first sync is a true initial copy: registered, its table created as
+  # admin, granted by a second add; then a CHECKPOINT. drop_tenant undoes it
+  # (out of the way of `sync-run --all`, and its disk space back).
+  new_tenant() {
+    schema deployment add "$1" --cluster bench --sqlite "$3"
+    sql -c "$(ddl "$2" "client_$1")"
+    schema deployment add "$1" --cluster bench --sqlite "$3"
+    sql -c CHECKPOINT
+  }
+  drop_tenant() { schema deployment remove "$1"; sql -c "DROP SCHEMA client_$1 CASCADE" -c CHECKPOINT; }
+
   # One data set: name, table, columns, rows. Sets raw_<name>, pipe_<name>,
   # sync_<name>, again_<name> (best seconds of $repeat) and rss_<name> (kB).
   measure() {
@@ -123,13 +135,8 @@ EOF
       keep "pipe_$name" "$(since "$t0")"
       sql -c "DROP SCHEMA scratch CASCADE"
 
-      # A new tenant each time, so that each is a true initial copy: registered,
-      # its table created as admin, granted by a second add.
       dep="${name}_$r"
-      schema deployment add "$dep" --cluster bench --sqlite "$db"
-      sql -c "$(ddl "$name" "client_$dep")"
-      schema deployment add "$dep" --cluster bench --sqlite "$db"
-      sql -c CHECKPOINT
+      new_tenant "$dep" "$name" "$db"
       sync_run --deployment "$dep"
       keep "sync_$name" "$took"
       keep "rss_$name" "$(tail -n 1 "$tmp/rss")" max
@@ -137,20 +144,13 @@ EOF
       [ "$got" = "$rows" ] || { failures=$((failures + 1)); echo "bench: sync-run copied $got of $rows rows" >&2; }
       sync_run --deployment "$dep"
       keep "again_$name" "$took"
-      # Out of the way of `sync-run --all`, and its disk space back.
-      schema deployment remove "$dep"
-      sql -c "DROP SCHEMA client_$dep CASCADE" -c CHECKPOINT
+      drop_tenant "$dep"
 
       # The same initial copy without conflict detection.
-      dep="${name}_plain_$r"
-      schema deployment add "$dep" --cluster bench --sqlite "$db"
-      sql -c "$(ddl "$name" "client_$dep")"
-      schema deployment add "$dep" --cluster bench --sqlite "$db"
-      sql -c CHECKPOINT
-      sync_run_with "$plain_config" --deployment "$dep"
+      new_tenant "${name}_plain_$r" "$name" "$db"
+      sync_run_with "$plain_config" --deployment "${name}_plain_$r"
       keep "plain_$name" "$took"
-      schema deployment remove "$dep"
-      sql -c "DROP SCHEMA client_$dep CASCADE" -c CHECKPOINT
+      drop_tenant "${name}_plain_$r"
     done
   }
   measure wide chat "$wide_cols" "$wide_rows"
@@ -163,9 +163,7 @@ EOF
   echo "bench: conflict detection: $detect_rows wide rows, ${detect_share}% changed per round" >&2
   for mode in detect plain; do
     cp "$tmp/detect.db" "$tmp/detect_$mode.db"
-    schema deployment add "d_$mode" --cluster bench --sqlite "$tmp/detect_$mode.db"
-    sql -c "$(ddl wide "client_d_$mode")"
-    schema deployment add "d_$mode" --cluster bench --sqlite "$tmp/detect_$mode.db"
+    new_tenant "d_$mode" wide "$tmp/detect_$mode.db"
   done
   run_mode() { local c=$config; [ "$1" = plain ] && c=$plain_config; sql -c CHECKPOINT; sync_run_with "$c" --deployment "d_$1"; }
   for mode in detect plain; do run_mode "$mode"; keep "copy_$mode" "$took"; done
@@ -180,8 +178,7 @@ EOF
   for mode in detect plain; do
     [ "$(psql -XAtc "SELECT count(*) FROM client_d_$mode.chat WHERE title LIKE '% r$repeat'")" -gt 0 ] ||
       { failures=$((failures + 1)); echo "bench: d_$mode did not receive the changes" >&2; }
-    schema deployment remove "d_$mode"
-    sql -c "DROP SCHEMA client_d_$mode CASCADE"
+    drop_tenant "d_$mode"
   done
 
   # Many small tenants: register all, create their tables in one go, grant.
@@ -219,18 +216,18 @@ EOF
   echo
   ratio() { printf '%-38s %8s %8s   %-9s %s\n' "$@"; }
   ratio "" wide narrow target verdict
-  pw=$(div "$pipe_wide" "$sync_wide") pn=$(div "$pipe_narrow" "$sync_narrow")
-  ratio "sync-run / pipeline (throughput)" "${pw}x" "${pn}x" ">= 1.0x" \
-    "wide $(met "$pw" ">=" 1.0), narrow $(met "$pn" ">=" 1.0)"
-  rw=$(div "$raw_wide" "$sync_wide") rn=$(div "$raw_narrow" "$sync_narrow")
-  ratio "sync-run / raw COPY (throughput)" "${rw}x" "${rn}x" ">= 0.9x" \
-    "wide $(met "$rw" ">=" 0.9), narrow $(met "$rn" ">=" 0.9)"
-  pw=$(div "$pipe_wide" "$plain_wide") pn=$(div "$pipe_narrow" "$plain_narrow")
-  ratio "  without detection / pipeline" "${pw}x" "${pn}x" ">= 1.0x" \
-    "wide $(met "$pw" ">=" 1.0), narrow $(met "$pn" ">=" 1.0)"
-  rw=$(div "$raw_wide" "$plain_wide") rn=$(div "$raw_narrow" "$plain_narrow")
-  ratio "  without detection / raw COPY" "${rw}x" "${rn}x" ">= 0.9x" \
-    "wide $(met "$rw" ">=" 0.9), narrow $(met "$rn" ">=" 0.9)"
+  # Throughput of the sync-run timings $2_* against the baseline $3_*, for
+  # both data sets, with target $4 (a ratio of times, baseline over ours).
+  speed() {
+    local b w n
+    b="${3}_wide" w="${2}_wide"; w=$(div "${!b}" "${!w}")
+    b="${3}_narrow" n="${2}_narrow"; n=$(div "${!b}" "${!n}")
+    ratio "$1" "${w}x" "${n}x" ">= ${4}x" "wide $(met "$w" ">=" "$4"), narrow $(met "$n" ">=" "$4")"
+  }
+  speed "sync-run / pipeline (throughput)" sync pipe 1.0
+  speed "sync-run / raw COPY (throughput)" sync raw 0.9
+  speed "  without detection / pipeline" plain pipe 1.0
+  speed "  without detection / raw COPY" plain raw 0.9
   aw=$(div "$again_wide" "$sync_wide" %.4f) an=$(div "$again_narrow" "$sync_narrow" %.4f)
   ratio "no-change re-sync / full copy (time)" "$(div "$aw" 0.01 %.1f) %" "$(div "$an" 0.01 %.1f) %" "<= 2 %" \
     "wide $(met "$aw" "<=" 0.02), narrow $(met "$an" "<=" 0.02)"

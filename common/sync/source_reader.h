@@ -46,9 +46,9 @@ struct SourceBatch {
 };
 
 struct ReadLimits {
-  size_t max_rows = 5000;
+  size_t max_rows = static_cast<size_t>(SyncConfig{}.batch_rows);  // [sync] batch_rows
   size_t max_bytes = 8u << 20;  // two batches are in flight (read-ahead): keeps RSS bounded
-  std::chrono::milliseconds max_hold{200};
+  std::chrono::milliseconds max_hold{SyncConfig{}.max_read_hold_ms};  // [sync] max_read_hold_ms
 };
 
 class TableReader {

@@ -35,6 +35,15 @@ SELECT l.epoch, l.holder_host_id, coalesce(h.hostname, ''),
   FROM sync_metadata.leader_election l
   LEFT JOIN sync_metadata.hosts h ON h.host_id = l.holder_host_id)sql";
 
+// A deposed leader's fenced transactions still open: sessions of this role
+// holding the FOR SHARE lock FenceCheck takes on the lease row. Run only once
+// the lease has expired, so they cannot belong to a live leader.
+constexpr const char* kEndDeposedWriters = R"sql(
+SELECT count(pg_terminate_backend(l.pid))
+  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+ WHERE l.locktype = 'relation' AND l.relation = 'sync_metadata.leader_election'::regclass
+   AND l.mode = 'RowShareLock' AND l.granted AND l.pid <> pg_backend_pid() AND a.usename = current_user)sql";
+
 }  // namespace
 
 std::string_view ToString(LeaseOutcome outcome) {
@@ -48,6 +57,13 @@ std::string_view ToString(LeaseOutcome outcome) {
 
 LeaseState AcquireOrRenew(PgConn& conn, int64_t host_id, int ttl_seconds) {
   LeaseState state;
+  // A leader stopped (SIGSTOP, a frozen VM) in the middle of a COPY keeps its
+  // fenced transaction open: PostgreSQL does not act on a statement timeout
+  // while it waits for COPY data, so the lock on the lease row would hold
+  // the takeover off indefinitely. Once the lease has expired, those
+  // transactions are a deposed leader's: ended, they commit nothing.
+  PgResult before = conn.Exec(kHolder);
+  if (before.rows() == 1 && std::stod(std::string(before.Get(0, 3))) <= 0) conn.Exec(kEndDeposedWriters);
   PgResult won = conn.Exec(kAcquireOrRenew, {std::to_string(host_id), std::to_string(ttl_seconds)});
   if (won.rows() == 1) {
     state.outcome = won.Get(0, 1) == "t" ? LeaseOutcome::kAcquired : LeaseOutcome::kRenewed;

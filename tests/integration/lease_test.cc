@@ -95,27 +95,47 @@ TEST_F(LeaseTest, HolderRenewsWithoutNewEpochAndPeerWaitsUntilRelease) {
   EXPECT_EQ(taken.epoch, first.epoch + 1);
 }
 
-TEST_F(LeaseTest, FenceRefusesAStaleEpochAndHoldsOffATakeoverUntilCommit) {
+TEST_F(LeaseTest, ALiveLeasesFencedTransactionHoldsOffThePeerUntilItCommits) {
+  PgConn a = ConnectAsCluster(cluster_), b = ConnectAsCluster(cluster_);
+  int64_t ha = Host(a, "node-a"), hb = Host(b, "node-b");
+  LeaseState held = AcquireOrRenew(a, ha, 30);
+  PgTxn txn(a);
+  FenceCheck(a, ha, held.epoch);  // holds the lease row
+  {
+    PgTxn waiting(b, {0, 1, 0, false});  // lock_timeout 1 s
+    try {
+      AcquireOrRenew(b, hb, 30);
+      FAIL() << "the peer went through while a live lease's fenced transaction was open";
+    } catch (const PgError& e) {
+      EXPECT_EQ(e.sqlstate(), "55P03") << e.what();
+    }
+  }
+  EXPECT_NO_THROW(txn.Commit());  // not ended: the lease was live
+}
+
+// A leader stopped inside a fenced transaction (SIGSTOP mid-COPY, where
+// PostgreSQL does not act on a statement timeout) would hold the lease row
+// for ever: once the lease has expired, the takeover ends that transaction,
+// which then commits nothing, and a stale epoch is refused from then on.
+TEST_F(LeaseTest, ATakeoverEndsTheDeposedLeadersTransactionAndFencesItsEpoch) {
   PgConn a = ConnectAsCluster(cluster_), b = ConnectAsCluster(cluster_);
   int64_t ha = Host(a, "node-a"), hb = Host(b, "node-b");
   LeaseState held = AcquireOrRenew(a, ha, 1);
   {
     PgTxn txn(a);
-    FenceCheck(a, ha, held.epoch);  // holds the lease row
+    FenceCheck(a, ha, held.epoch);
+    a.Exec("CREATE TEMP TABLE written_after_the_fence (x int)");
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the lease expires meanwhile
-    PgTxn waiting(b, {0, 1, 0, false});  // lock_timeout 1 s
-    try {
-      AcquireOrRenew(b, hb, 30);
-      FAIL() << "a takeover went through while a fenced transaction was open";
-    } catch (const PgError& e) {
-      EXPECT_EQ(e.sqlstate(), "55P03") << e.what();
-    }
-    txn.Commit();
+    PgTxn waiting(b, {0, 5, 0, false});  // lock_timeout 5 s: a wait would fail the test
+    LeaseState taken = AcquireOrRenew(b, hb, 30);
+    EXPECT_TRUE(taken.leader());
+    EXPECT_EQ(taken.epoch, held.epoch + 1);
+    waiting.Commit();
+    EXPECT_ANY_THROW(txn.Commit());
   }
-  LeaseState taken = AcquireOrRenew(b, hb, 30);
-  ASSERT_TRUE(taken.leader());
-  PgTxn late(a);
-  EXPECT_THROW(FenceCheck(a, ha, held.epoch), LeaseLostError);
+  PgConn again = ConnectAsCluster(cluster_);
+  PgTxn late(again);
+  EXPECT_THROW(FenceCheck(again, ha, held.epoch), LeaseLostError);
 }
 
 // Long copies keep their lease: a renewal after a third of the TTL, and a step

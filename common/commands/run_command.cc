@@ -20,6 +20,7 @@
 #include "common/sync/run_metrics.h"
 #include "common/sync/run_records.h"
 #include "common/sync/table_plan.h"
+#include "common/sync/capture.h"
 #include "common/sync/table_sync.h"
 #include "common/sync/verify.h"
 
@@ -122,7 +123,8 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   if (lease != nullptr) ctx.fence = [lease](PgConn& c) { lease->Fence(c); };
   if (lease != nullptr) ctx.epoch = lease->epoch();
 
-  for (const TablePlan& table : plan.tables) {
+  for (TablePlan& table : plan.tables) {
+    if (table.settings.detect_conflicts) table.captured = EnsureCapture(ctx, table);
     r.tables.push_back(SyncTable(ctx, table));
     r.counts += r.tables.back().counts;
   }

@@ -50,11 +50,11 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       "SELECT s.ctid AS sctid, t.tctid, t.txmin, {ks} AS k, CASE WHEN t.th IS NOT NULL THEN {ds} END AS sh, t.th,"
       " v.vs, v.vt, v.vx, v.bsi, v.bti"
       " FROM {stage} s"
-      " LEFT JOIN LATERAL (SELECT v.source_digest AS vs, v.target_digest AS vt, v.target_xmin AS vx,"
+      " {vjoin}JOIN LATERAL (SELECT v.source_digest AS vs, v.target_digest AS vt, v.target_xmin AS vx,"
       " v.source_image AS bsi, v.target_image AS bti FROM {version} OFFSET 0) v ON true"
       " LEFT JOIN LATERAL (SELECT t.ctid AS tctid, t.xmin AS txmin,"
-      " CASE WHEN v.vx IS NULL OR v.vx <> t.xmin OR v.vs <> v.vt THEN {dt} END AS th"
-      " FROM {target} t WHERE {join} OFFSET 0) t ON true),"
+      " CASE WHEN {always}v.vx IS NULL OR v.vx <> t.xmin OR v.vs <> v.vt THEN {dt} END AS th"
+      " FROM {target} t WHERE {join} OFFSET 0) t ON true{gate}),"
       " seen AS ({seen}),"
       " held AS (INSERT INTO {hold} (k, kind, sctid, sh, th, txmin, key_json, src, tgt, base_src, base_tgt,"
       " target_newer)"
@@ -62,7 +62,9 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       " c.sctid, c.sh, c.th, c.txmin, i.kj, i.si, i.ti, c.bsi, c.bti, i.newer FROM c"
       " CROSS JOIN LATERAL (SELECT {kj} AS kj, {is} AS si, {it} AS ti, {newer} AS newer"
       " FROM {stage} s, {target} t WHERE s.ctid = c.sctid AND t.ctid = c.tctid OFFSET 0) i"
-      " WHERE c.th <> c.sh AND NOT (c.vt = c.th AND c.vs IS DISTINCT FROM c.sh{ordinary}) RETURNING kind),"
+      // (coalesce: a row with no version row, or no base, is no ordinary write.)
+      " WHERE c.th <> c.sh AND NOT coalesce(c.vt = c.th AND c.vs IS DISTINCT FROM c.sh{ordinary}, false)"
+      " RETURNING kind),"
       // Equal rows need no write (a fast-path row the guarded write left
       // is one), so they leave the stage.
       " equal AS (DELETE FROM {stage} s USING c WHERE s.ctid = c.sctid AND c.tctid IS NOT NULL"
@@ -71,6 +73,14 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       " (SELECT count(*) FROM c WHERE c.tctid IS NULL"
       " OR (c.th <> c.sh AND c.vt = c.th AND c.vs IS DISTINCT FROM c.sh{ordinary}))",
       fmt::arg("ks", rows.KeyText("s")), fmt::arg("version", RowSql::VersionRow(rows.KeyText("s"))),
+      // With the capture trigger, only rows with a version row are the
+      // classification's business (BatchWriter merged the others), and a
+      // table without any (the common case) costs one probe per batch.
+      fmt::arg("vjoin", plan.captured ? "" : "LEFT "),
+      // (No guarded write has taken the untouched ones out: every row gets
+      // its target's digest.)
+      fmt::arg("always", plan.captured ? "true OR " : ""),
+      fmt::arg("gate", plan.captured ? " WHERE " + RowSql::AnyVersions() : ""),
       fmt::arg("ds", rows.Digest("s")), fmt::arg("dt", rows.Digest("t")),
       fmt::arg("stage", stage), fmt::arg("target", target), fmt::arg("join", rows.KeysEqual("t", "s")),
       fmt::arg("seen", RowSql::UpsertVersions(seen_select, keep_images_)), fmt::arg("hold", kHold),

@@ -58,6 +58,11 @@ std::string RowSql::VersionRow(const std::string& key_text) {
          " AND v.row_key = " + key_text;
 }
 
+std::string RowSql::AnyVersions() {
+  return "(SELECT EXISTS (SELECT 1 FROM sync_metadata.row_versions v WHERE v.deployment_id = $1::bigint"
+         " AND v.table_name = $2::text))";
+}
+
 std::string RowSql::InsertVersions(const std::string& select, bool with_images) {
   return fmt::format(
       "INSERT INTO sync_metadata.row_versions AS v (cluster_name, deployment_id, table_name, row_key, source_digest,"

@@ -31,6 +31,9 @@ class RowSql {
   // key text is `key_text`, with $1 the deployment and $2 the table. A
   // lookup by primary key, for a FROM clause.
   static std::string VersionRow(const std::string& key_text);
+  // "(SELECT EXISTS …)": whether the table ($2) of the deployment ($1) has
+  // any version row; evaluated once per statement.
+  static std::string AnyVersions();
 
   // Upserts row_versions from `select`, which yields (row_key,
   // source_digest, target_digest, target_xmin[, source_image, target_image])

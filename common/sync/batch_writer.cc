@@ -44,6 +44,7 @@ BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePla
       rows_(conn, plan),
       conflicts_(rows_, plan, conn.QuoteQualified(schema, plan.name), kStage, scope),
       detect_(plan.settings.detect_conflicts),
+      captured_(detect_ && plan.captured),
       version_params_{std::to_string(scope.deployment_id), plan.name} {
   std::string table = conn.QuoteQualified(schema, plan.name);
   const std::string& columns = rows_.columns();
@@ -77,6 +78,28 @@ BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePla
   // (equal rows, and rows someone else touched) goes to BatchConflicts.
   std::string guard = fmt::format(" AND t.xmin = (SELECT v.target_xmin FROM {} AND v.source_digest = v.target_digest)",
                                   RowSql::VersionRow(rows_.KeyText("EXCLUDED")));
+  if (captured_) {
+    // With the capture trigger (sql/006): rows another writer touched carry
+    // a version row and stay in the stage for BatchConflicts; all others are
+    // exactly as the sync wrote them and are merged as they are. A row
+    // changed by another writer after this statement's snapshot was taken
+    // has an xmin no older than the snapshot's xmin (modulo 2^32; a frozen
+    // row may look young, which only costs a lookup): for such rows alone
+    // the update asks again, with a fresh snapshot, whether a version row
+    // exists now (the trigger committed one with the change).
+    std::string from_stage = fmt::format("INSERT INTO {} AS t ({}) {}SELECT {} FROM {} s WHERE ", table, columns,
+                                         plan.identity_always ? "OVERRIDING SYSTEM VALUE " : "", columns, kStage);
+    std::string versioned = fmt::format("EXISTS (SELECT 1 FROM {})", RowSql::VersionRow(rows_.KeyText("s")));
+    std::string older_than_snapshot =
+        "(t.xmin::text::bigint - (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)"
+        " + 4294967296) % 4294967296 >= 2147483648";
+    std::string recheck = fmt::format(" AND ({} OR sync_metadata.unversioned($1::bigint, $2::text, {}))",
+                                    older_than_snapshot, rows_.KeyText("t"));
+    captured_sql_ = fmt::format("WITH w AS ({}NOT {} OR NOT {} {}{} RETURNING 1) SELECT count(*) FROM w", from_stage,
+                                RowSql::AnyVersions(), versioned, on_conflict, updates.empty() ? "" : recheck);
+    versioned_merge_sql_ =
+        WriteRecordingVersions(from_stage + versioned + " " + on_conflict, rows_, conflicts_.keep_images());
+  }
   guarded_sql_ = WriteRecordingVersions(
       insert + " " + on_conflict + (updates.empty() ? "" : guard), rows_, conflicts_.keep_images(),
       fmt::format(", gone AS (DELETE FROM {} s USING w WHERE {} = w.k)", kStage, rows_.KeyText("s")));
@@ -117,6 +140,16 @@ long BatchWriter::Stage(std::string_view lines, bool insert_only, ConflictTally&
     return std::stol(std::string(conn_.ExecOneRow(sql, version_params_).Get(0, 0)));
   }
   if (!detect_) return std::stol(std::string(conn_.ExecOneRow(merge_sql_).Get(0, 0)));
+  if (captured_) {
+    long written = std::stol(std::string(conn_.ExecOneRow(captured_sql_, version_params_).Get(0, 0)));
+    Settlement settled = conflicts_.Settle(conn_);
+    tally = settled.conflicts;
+    if (settled.rows_to_write > 0) {
+      written += std::stol(std::string(conn_.ExecOneRow(versioned_merge_sql_, version_params_).Get(0, 0)));
+      conflicts_.AfterWrite(conn_);
+    }
+    return written;
+  }
   long written = std::stol(std::string(conn_.ExecOneRow(guarded_sql_, version_params_).Get(0, 0)));
   Settlement settled = conflicts_.Settle(conn_);
   tally = settled.conflicts;
@@ -131,7 +164,10 @@ MergeOutcome BatchWriter::CopyDirect(const SourceBatch& batch) {
   MergeOutcome outcome;
   if (batch.good_rows() == 0) return outcome;
   std::optional<std::string> failed;
-  if (detect_) {
+  // Without the capture trigger every written row records its versions, so
+  // the rows go through the stage; otherwise straight into the table. A key
+  // another writer inserted meanwhile fails the COPY, and Merge sorts it out.
+  if (detect_ && !captured_) {
     EnsureStage();
     ConflictTally none;
     failed = UnderSavepoint([&] { return Stage(batch.copy_data, true, none); }, outcome.written);

@@ -67,13 +67,16 @@ class BatchWriter {
   BatchConflicts conflicts_;
   std::string create_stage_sql_;
   std::string copy_sql_;
-  bool detect_;             // conflict detection on: every write records versions
+  bool detect_;             // conflict detection on
+  bool captured_;           // ... with the capture trigger: only touched rows have versions
   std::string direct_copy_sql_;  // COPY straight into the target (no detection)
   std::string insert_sql_;  // plain INSERT from the stage, recording versions
   std::string fresh_insert_sql_;  // the same, inserting the versions without ON CONFLICT
   bool versions_fresh_ = false;
   std::string merge_sql_;   // INSERT ... ON CONFLICT, recording versions when detecting
   std::string guarded_sql_;  // the same, only over rows untouched since the sync wrote them
+  std::string captured_sql_;  // captured: merges the staged rows with no version row
+  std::string versioned_merge_sql_;  // captured: merges the others, recording versions
   std::vector<PgParam> version_params_;  // $1 deployment, $2 table
   bool stage_ready_ = false;  // created in this transaction
   bool stage_dirty_ = false;  // holds rows of an earlier attempt

@@ -73,12 +73,15 @@ long LogEditedDeletes(SyncContext& ctx, const TablePlan& plan, const std::string
                 " strategy, outcome, resolved_by, resolved_at, epoch, version_key)"
                 " SELECT $1::bigint, $2::text, {kj}, NULL, {img}, $3::text, 'source_applied', 'sync-run',"
                 " clock_timestamp(), $4::bigint, {kt} FROM {table} t"
-                " LEFT JOIN LATERAL (SELECT v.target_xmin, v.target_digest FROM {version} OFFSET 0) v"
-                " ON true WHERE {doomed} AND (v.target_xmin IS NULL OR (v.target_xmin <> t.xmin"
-                " AND v.target_digest <> {digest}))",
+                " LEFT JOIN LATERAL (SELECT true AS present, v.target_xmin, v.target_digest FROM {version}"
+                " OFFSET 0) v ON true WHERE {doomed} AND ({unversioned} (v.target_digest IS NULL"
+                " OR (v.target_xmin IS DISTINCT FROM t.xmin AND v.target_digest <> {digest}))))",
                 fmt::arg("kj", rows.KeyJson("t")), fmt::arg("img", rows.Image("t")), fmt::arg("kt", rows.KeyText("t")),
                 fmt::arg("version", RowSql::VersionRow(rows.KeyText("t"))),
-                fmt::arg("table", table), fmt::arg("doomed", doomed), fmt::arg("digest", rows.Digest("t"))),
+                fmt::arg("table", table), fmt::arg("doomed", doomed), fmt::arg("digest", rows.Digest("t")),
+                // Without the capture trigger, only a version row proves a
+                // row the sync's; with it, only other writers leave one.
+                fmt::arg("unversioned", plan.captured ? "(v.present AND" : "v.present IS NULL OR (v.present AND")),
             {std::to_string(ctx.deployment_id), plan.name, std::string(ToString(plan.settings.conflict)),
              ctx.epoch > 0 ? PgParam(std::to_string(ctx.epoch)) : PgParam()})
       .Affected();

@@ -30,6 +30,9 @@ struct TablePlan {
   int change = -1;                  // index into columns of the change column, or -1: compared whole
   bool identity_always = false;     // a GENERATED ALWAYS identity column is written
   TableConfig settings;
+  // Other writers' changes are captured by the table's trigger (sql/006):
+  // a row with no version row is as the sync wrote it (docs/conflicts.md).
+  bool captured = false;
 };
 
 struct DriftReport {

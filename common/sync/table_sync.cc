@@ -161,7 +161,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   report.initial_copy = direct;
   // Versions of an earlier life of the table (emptied by hand) would make a
   // plain insert of new ones fail, so they are looked for once.
-  if (direct && plan.settings.detect_conflicts) {
+  if (direct && plan.settings.detect_conflicts && !plan.captured) {
     writer.set_versions_fresh(ctx.conn.ExecOneRow("SELECT NOT EXISTS (SELECT 1 FROM sync_metadata.row_versions"
                                                   " WHERE deployment_id = $1::bigint AND table_name = $2)",
                                                   {std::to_string(ctx.deployment_id), plan.name})

@@ -33,7 +33,7 @@ class ConflictResolveTest : public ConflictTest {
   }
 };
 
-TEST_F(ConflictResolveTest, TakeTargetEndsItAndTheNextSyncDoesNotReopenIt) {
+TEST_P(ConflictResolveTest, TakeTargetEndsItAndTheNextSyncDoesNotReopenIt) {
   MakePending();
   ASSERT_EQ(Resolve(kManual, Apply(Take::kTarget)), ExitCode::kOk);
   EXPECT_EQ(Log("outcome, resolved_row->>'body', resolved_by LIKE 'sync-resolve by %', resolved_at IS NOT NULL"),
@@ -45,7 +45,7 @@ TEST_F(ConflictResolveTest, TakeTargetEndsItAndTheNextSyncDoesNotReopenIt) {
   EXPECT_EQ(Log("source_row->>'title', target_row->>'body'"), "source title|target body");
 }
 
-TEST_F(ConflictResolveTest, TakeSourceWritesTheLoggedSourceImage) {
+TEST_P(ConflictResolveTest, TakeSourceWritesTheLoggedSourceImage) {
   MakePending();
   ASSERT_EQ(Resolve(kManual, Apply(Take::kSource)), ExitCode::kOk);
   EXPECT_EQ(Row("note", "n1", "title, body, updated_at"), "source title|body|200");
@@ -55,7 +55,7 @@ TEST_F(ConflictResolveTest, TakeSourceWritesTheLoggedSourceImage) {
   EXPECT_EQ(Row("note", "n1", "title, body"), "source title|body");
 }
 
-TEST_F(ConflictResolveTest, TakeMergedCombinesBothSidesOnceTheClashHasARule) {
+TEST_P(ConflictResolveTest, TakeMergedCombinesBothSidesOnceTheClashHasARule) {
   // A merge table whose clashes wait for a person: both sides stamped
   // updated_at, so the merge is held.
   const char* held = "[tables.note]\nconflict = \"merge\"\nmerge_fallback = \"manual\"\n";
@@ -76,7 +76,7 @@ TEST_F(ConflictResolveTest, TakeMergedCombinesBothSidesOnceTheClashHasARule) {
   EXPECT_EQ(Row("note", "n1", "title, body"), "source title|target body");
 }
 
-TEST_F(ConflictResolveTest, DryRunChangesNothing) {
+TEST_P(ConflictResolveTest, DryRunChangesNothing) {
   MakePending();
   ResolveOptions o = Apply(Take::kSource);
   o.dry_run = true;
@@ -85,7 +85,7 @@ TEST_F(ConflictResolveTest, DryRunChangesNothing) {
   EXPECT_EQ(Row("note", "n1", "title, body"), "title|target body");
 }
 
-TEST_F(ConflictResolveTest, RefusesToWriteOverATargetThatMovedSinceTheConflict) {
+TEST_P(ConflictResolveTest, RefusesToWriteOverATargetThatMovedSinceTheConflict) {
   MakePending();
   Target("UPDATE client_acme.note SET body = 'newer still' WHERE id = 'n1'");
   EXPECT_EQ(Resolve(kManual, Apply(Take::kSource)), ExitCode::kNo);
@@ -96,7 +96,7 @@ TEST_F(ConflictResolveTest, RefusesToWriteOverATargetThatMovedSinceTheConflict) 
   EXPECT_EQ(Log("outcome, resolved_row->>'body'"), "target_kept|newer still");
 }
 
-TEST_F(ConflictResolveTest, AutoRerunsAStrategyOnPendingConflicts) {
+TEST_P(ConflictResolveTest, AutoRerunsAStrategyOnPendingConflicts) {
   MakePending();
   ResolveOptions o;
   o.command = ResolveOptions::Command::kAuto;
@@ -108,7 +108,7 @@ TEST_F(ConflictResolveTest, AutoRerunsAStrategyOnPendingConflicts) {
   EXPECT_EQ(Row("note", "n1", "title, body"), "title|target body");
 }
 
-TEST_F(ConflictResolveTest, FilterSelectsByTableAndNothingMatchedIsExitOne) {
+TEST_P(ConflictResolveTest, FilterSelectsByTableAndNothingMatchedIsExitOne) {
   MakePending();
   ResolveOptions o;
   o.command = ResolveOptions::Command::kApply;
@@ -123,7 +123,7 @@ TEST_F(ConflictResolveTest, FilterSelectsByTableAndNothingMatchedIsExitOne) {
   EXPECT_EQ(Resolve(kManual, list), ExitCode::kNo);
 }
 
-TEST_F(ConflictResolveTest, OnlyTheLeaseHolderWrites) {
+TEST_P(ConflictResolveTest, OnlyTheLeaseHolderWrites) {
   MakePending();
   // The lease this node's sync-runs held expires, and another node of the
   // cluster takes it.
@@ -138,7 +138,7 @@ TEST_F(ConflictResolveTest, OnlyTheLeaseHolderWrites) {
   EXPECT_EQ(Log("outcome"), "pending");
 }
 
-TEST_F(ConflictResolveTest, TheToolListsShowsAndSettles) {
+TEST_P(ConflictResolveTest, TheToolListsShowsAndSettles) {
   MakePending();
   std::string config = WriteNodeConfig(kManual);
   std::string id = std::to_string(PendingId());
@@ -176,6 +176,8 @@ TEST_F(ConflictResolveTest, TheToolListsShowsAndSettles) {
   ProcessResult usage = RunProcess({SYNC_RESOLVE_BIN, "--config", config, "apply", "--take", "target"});
   EXPECT_EQ(usage.exit_code, 64);  // neither ids nor a filter
 }
+
+INSTANTIATE_TEST_SUITE_P(, ConflictResolveTest, ::testing::Bool(), ConflictModeName);
 
 }  // namespace
 }  // namespace tenantsync::testing

@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kImages = "row_key::text, source_row->>'title', source_row->>'body', target_row->>'title',"
                                 " target_row->>'body', strategy, outcome";
 
-TEST_F(ConflictTest, SourceWinsAppliesTheSourceAndLogsBothImages) {
+TEST_P(ConflictTest, SourceWinsAppliesTheSourceAndLogsBothImages) {
   const char* tables = "[tables.note]\nconflict = \"source_wins\"\n";
   ASSERT_EQ(Sync(tables), ExitCode::kOk);
   EditBoth(200, 300);
@@ -29,7 +29,7 @@ TEST_F(ConflictTest, SourceWinsAppliesTheSourceAndLogsBothImages) {
   EXPECT_EQ(Logged(), "1");
 }
 
-TEST_F(ConflictTest, TargetWinsKeepsTheTargetAndDoesNotReopen) {
+TEST_P(ConflictTest, TargetWinsKeepsTheTargetAndDoesNotReopen) {
   const char* tables = "[tables.note]\nconflict = \"target_wins\"\n";
   ASSERT_EQ(Sync(tables), ExitCode::kOk);
   EditBoth(200, 150);
@@ -47,7 +47,7 @@ TEST_F(ConflictTest, TargetWinsKeepsTheTargetAndDoesNotReopen) {
   EXPECT_EQ(Logged(), "1");
 }
 
-TEST_F(ConflictTest, NewestWinsFollowsTheChangeColumn) {
+TEST_P(ConflictTest, NewestWinsFollowsTheChangeColumn) {
   const char* tables = "[tables.note]\nconflict = \"newest_wins\"\n";
   ASSERT_EQ(Sync(tables), ExitCode::kOk);
   EditBoth(200, 300);  // the target is newer
@@ -60,7 +60,7 @@ TEST_F(ConflictTest, NewestWinsFollowsTheChangeColumn) {
             "n1|target_kept|200|300\nn2|source_applied|500|400");
 }
 
-TEST_F(ConflictTest, NewestWinsTieGoesToTheSource) {
+TEST_P(ConflictTest, NewestWinsTieGoesToTheSource) {
   const char* tables = "[tables.note]\nconflict = \"newest_wins\"\n";
   ASSERT_EQ(Sync(tables), ExitCode::kOk);
   EditBoth(200, 200);
@@ -73,7 +73,7 @@ TEST_F(ConflictTest, NewestWinsTieGoesToTheSource) {
   EXPECT_EQ(Log("table_name, outcome, target_row->>'color'", "table_name = 'label'"), "label|source_applied|black");
 }
 
-TEST_F(ConflictTest, MergeTakesEachSidesChangesAndMergesJsonByKey) {
+TEST_P(ConflictTest, MergeTakesEachSidesChangesAndMergesJsonByKey) {
   const char* tables = "[tables.note]\nconflict = \"merge\"\nmerge_fallback = \"target_wins\"\n";
   ASSERT_EQ(Sync(tables), ExitCode::kOk);
   // The source retitles and changes meta.a; the target rewrites the body,
@@ -100,7 +100,7 @@ TEST_F(ConflictTest, MergeTakesEachSidesChangesAndMergesJsonByKey) {
   EXPECT_EQ(Logged(), "1");
 }
 
-TEST_F(ConflictTest, ManualWaitsAndSurvivesFurtherRuns) {
+TEST_P(ConflictTest, ManualWaitsAndSurvivesFurtherRuns) {
   const char* tables = "[tables.note]\nconflict = \"manual\"\n";
   ASSERT_EQ(Sync(tables), ExitCode::kOk);
   EditBoth(200, 300);
@@ -118,7 +118,7 @@ TEST_F(ConflictTest, ManualWaitsAndSurvivesFurtherRuns) {
   EXPECT_EQ(Log("outcome, source_row->>'title'"), "superseded|source title\npending|source title 2");
 }
 
-TEST_F(ConflictTest, TargetOnlyEditIsNeverOverwritten) {
+TEST_P(ConflictTest, TargetOnlyEditIsNeverOverwritten) {
   const char* tables = "[tables.note]\nconflict = \"source_wins\"\n[tables.label]\nconflict = \"source_wins\"\n";
   ASSERT_EQ(Sync(tables), ExitCode::kOk);
   Target("UPDATE client_acme.note SET body = 'edited in the replica' WHERE id = 'n2'");
@@ -139,7 +139,7 @@ TEST_F(ConflictTest, TargetOnlyEditIsNeverOverwritten) {
   EXPECT_EQ(Logged(), "0");
 }
 
-TEST_F(ConflictTest, SameChangeOnBothSidesIsNoConflict) {
+TEST_P(ConflictTest, SameChangeOnBothSidesIsNoConflict) {
   ASSERT_EQ(Sync(""), ExitCode::kOk);
   Source("UPDATE label SET color = 'green' WHERE id = 'l1'");
   Target("UPDATE client_acme.label SET color = 'green' WHERE id = 'l1'");
@@ -151,7 +151,7 @@ TEST_F(ConflictTest, SameChangeOnBothSidesIsNoConflict) {
   EXPECT_EQ(Logged(), "0");
 }
 
-TEST_F(ConflictTest, ANoOpUpdateInTheTargetIsNoConflict) {
+TEST_P(ConflictTest, ANoOpUpdateInTheTargetIsNoConflict) {
   const char* tables = "[tables.note]\nconflict = \"manual\"\n";
   ASSERT_EQ(Sync(tables), ExitCode::kOk);
   // Rewrites every row unchanged: each xmin moves (as after a restore), so
@@ -163,7 +163,7 @@ TEST_F(ConflictTest, ANoOpUpdateInTheTargetIsNoConflict) {
   EXPECT_EQ(Logged(), "0");
 }
 
-TEST_F(ConflictTest, ATargetEmptiedByHandIsCopiedAgainOverItsOldVersions) {
+TEST_P(ConflictTest, ATargetEmptiedByHandIsCopiedAgainOverItsOldVersions) {
   ASSERT_EQ(Sync(""), ExitCode::kOk);
   Target("DELETE FROM client_acme.label");
   RunOptions full;
@@ -182,7 +182,7 @@ TEST_F(ConflictTest, ATargetEmptiedByHandIsCopiedAgainOverItsOldVersions) {
   EXPECT_EQ(Logged(), "0");
 }
 
-TEST_F(ConflictTest, ADeleteOfAnEditedRowIsLoggedWithItsImage) {
+TEST_P(ConflictTest, ADeleteOfAnEditedRowIsLoggedWithItsImage) {
   ASSERT_EQ(Sync(""), ExitCode::kOk);
   Target("UPDATE client_acme.label SET color = 'black' WHERE id = 'l1'");
   Target("INSERT INTO client_acme.label VALUES ('l3', 'added in the replica', NULL)");
@@ -200,7 +200,7 @@ TEST_F(ConflictTest, ADeleteOfAnEditedRowIsLoggedWithItsImage) {
             "l3|t|source_applied\nl1|t|black|source_applied");
 }
 
-TEST_F(ConflictTest, ConflictsAreCountedInTheMetrics) {
+TEST_P(ConflictTest, ConflictsAreCountedInTheMetrics) {
   const char* tables = "[tables.note]\nconflict = \"source_wins\"\n[tables.label]\nconflict = \"manual\"\n";
   ASSERT_EQ(Sync(tables), ExitCode::kOk);
   EditBoth(200, 300);
@@ -230,7 +230,7 @@ TEST_F(ConflictTest, ConflictsAreCountedInTheMetrics) {
   }
 }
 
-TEST_F(ConflictTest, WithoutDetectionTheSourceOverwritesAndNothingIsRecorded) {
+TEST_P(ConflictTest, WithoutDetectionTheSourceOverwritesAndNothingIsRecorded) {
   const char* tables = "[tables.label]\ndetect_conflicts = false\n";
   ASSERT_EQ(Sync(tables), ExitCode::kOk);
   Target("UPDATE client_acme.label SET color = 'black' WHERE id = 'l2'");
@@ -239,9 +239,17 @@ TEST_F(ConflictTest, WithoutDetectionTheSourceOverwritesAndNothingIsRecorded) {
   EXPECT_EQ(Row("label", "l1", "color"), "green");
   EXPECT_EQ(Row("label", "l2", "color"), "blue");  // the replica's edit is gone
   EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.row_versions WHERE table_name = 'label'"), "0");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.row_versions WHERE table_name = 'note'"), "2");
+  // Detection on (note): the table has the capture trigger, or versions
+  // of its rows; off (label): neither.
+  EXPECT_EQ(Scalar("SELECT coalesce(string_agg(c.relname, ',' ORDER BY c.relname), '') FROM pg_trigger t"
+                   " JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = 'tenantsync_capture' AND t.tgenabled = 'A'"),
+            Captured() ? "note" : "");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.row_versions WHERE table_name = 'note'"),
+            Captured() ? "0" : "2");
   EXPECT_EQ(Logged(), "0");
 }
+
+INSTANTIATE_TEST_SUITE_P(, ConflictTest, ::testing::Bool(), ConflictModeName);
 
 }  // namespace
 }  // namespace tenantsync::testing

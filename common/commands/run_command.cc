@@ -20,6 +20,7 @@
 #include "common/sync/run_metrics.h"
 #include "common/sync/run_records.h"
 #include "common/sync/table_plan.h"
+#include "common/sqlite/file_state.h"
 #include "common/sync/capture.h"
 #include "common/sync/table_sync.h"
 #include "common/sync/verify.h"
@@ -103,6 +104,8 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
     SqliteStmt mode = db.Prepare("PRAGMA journal_mode");
     wal = mode.Step() && mode.Text(0) == "wal";
   }
+  // Before the snapshot: a commit in between only makes the next run read again.
+  std::string source_state = SqliteFileState(r.deployment.sqlite_path);
   SqliteSnapshot snapshot(db, wal);
   SourceSchema source = ReadSourceSchema(db);
   TargetCatalog target = ReadTargetCatalog(conn, r.deployment.target_schema);
@@ -115,8 +118,12 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   r.drift = plan.drift;
   LogDrift(r.deployment.name, plan.drift);
 
-  SyncContext ctx{conn, db, config, r.deployment.id, r.deployment.target_schema, o.full, o.dry_run, {}, {}, nullptr, nullptr};
+  SyncContext ctx{conn, db, config, r.deployment.id, r.deployment.target_schema, o.full, o.dry_run, {}, {}, nullptr, nullptr, 0,
+                  source_state};
   ctx.txn = NodeTxnOptions(config);
+  // A batch lost to a server crash is lost whole, progress included, and the
+  // next run copies it again: no need to wait for each commit's fsync.
+  ctx.txn.async_commit = true;
   ctx.limits.max_rows = static_cast<size_t>(config.sync.batch_rows);
   ctx.limits.max_hold = std::chrono::milliseconds(wal ? 3'600'000 : config.sync.max_read_hold_ms);
   ctx.on_batch = ProgressPrinter(r.deployment.name, o.progress);

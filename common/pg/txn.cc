@@ -26,9 +26,11 @@ PgTxn::PgTxn(PgConn& conn, const PgTxnOptions& options) : conn_(conn) {
       // records only other writers' changes (sql/006_capture.sql).
       " set_config('tenantsync.writer', 'sync', true),"
       // Batch-sized statements: compiling them costs more than it saves.
-      " set_config('jit', 'off', true)",
+      " set_config('jit', 'off', true),"
+      " set_config('synchronous_commit', CASE WHEN $4 THEN 'off' ELSE current_setting('synchronous_commit') END,"
+      "            true)",
       {ms(options.statement_timeout_seconds), ms(options.lock_timeout_seconds),
-       ms(options.idle_in_transaction_timeout_seconds)});
+       ms(options.idle_in_transaction_timeout_seconds), options.async_commit ? "true" : "false"});
 }
 
 PgTxn::~PgTxn() noexcept {

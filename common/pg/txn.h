@@ -14,6 +14,11 @@ struct PgTxnOptions {
   int lock_timeout_seconds = 0;
   int idle_in_transaction_timeout_seconds = 0;
   bool read_only = false;
+  // synchronous_commit = off: the commit returns before its WAL reaches disk.
+  // Only for transactions a server crash may lose whole, because whatever
+  // they record is redone from elsewhere (sync-run's batches: data and
+  // progress commit together, and the source still has the rows).
+  bool async_commit = false;
 };
 
 class PgTxn {

@@ -70,7 +70,7 @@ TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::strin
       "SELECT watermark, last_key IS NOT NULL, coalesce((last_key->>'full')::boolean, false),"
       "       coalesce(last_key->>'rowid', '0'), last_key->>'since', last_key->>'max', rows_total,"
       "       last_full_at IS NULL OR last_full_at < clock_timestamp() - make_interval(secs => $3),"
-      "       coalesce(source_digest, '')"
+      "       coalesce(source_digest, ''), coalesce(source_file_state, '')"
       "  FROM sync_metadata.sync_progress WHERE deployment_id = $1 AND table_name = $2",
       {std::to_string(deployment_id), table, std::to_string(reconcile_seconds)});
   TableProgress p;
@@ -84,6 +84,7 @@ TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::strin
   p.rows_total = std::stol(std::string(r.Get(0, 6)));
   p.full_due = r.Get(0, 7) == "t";
   p.source_digest = r.Get(0, 8);
+  p.source_file_state = r.Get(0, 9);
   return p;
 }
 
@@ -102,14 +103,15 @@ void SaveProgress(PgConn& conn, int64_t deployment_id, const std::string& table,
   }
   conn.Exec(
       "INSERT INTO sync_metadata.sync_progress AS p (deployment_id, table_name, watermark, last_key, rows_total,"
-      "                                          last_synced_at, last_full_at, source_digest)"
+      "                                          last_synced_at, last_full_at, source_digest, source_file_state)"
       " VALUES ($1, $2, $3, $4::jsonb, $5, clock_timestamp(), CASE WHEN $6 THEN clock_timestamp() END,"
-      "         nullif($7, ''))"
+      "         nullif($7, ''), nullif($8, ''))"
       " ON CONFLICT (deployment_id, table_name) DO UPDATE SET watermark = EXCLUDED.watermark,"
       "   last_key = EXCLUDED.last_key, rows_total = EXCLUDED.rows_total, last_synced_at = EXCLUDED.last_synced_at,"
-      "   last_full_at = coalesce(EXCLUDED.last_full_at, p.last_full_at), source_digest = EXCLUDED.source_digest",
+      "   last_full_at = coalesce(EXCLUDED.last_full_at, p.last_full_at), source_digest = EXCLUDED.source_digest,"
+      "   source_file_state = EXCLUDED.source_file_state",
       {std::to_string(deployment_id), table, OptInt(p.watermark), last_key, std::to_string(p.rows_total),
-       pass_finished_full ? "true" : "false", p.source_digest});
+       pass_finished_full ? "true" : "false", p.source_digest, p.source_file_state});
 }
 
 void QuarantineRows(PgConn& conn, int64_t deployment_id, const std::string& table,

@@ -42,6 +42,8 @@ struct TableProgress {
   // The source table's digest (StreamDigest) when the last complete whole
   // pass read it; saved with the progress, "" = unknown.
   std::string source_digest;
+  // The source file's SqliteFileState taken before that pass began, "" = unknown.
+  std::string source_file_state;
 };
 
 TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::string& table, long reconcile_seconds);

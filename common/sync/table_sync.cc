@@ -115,6 +115,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   bool resuming = progress.in_pass && progress.pass_full == report.reconciled;
   if (!resuming) {
     pass.source_digest.clear();  // unknown until this pass has read the table whole
+    pass.source_file_state.clear();
     pass.pass_rowid = 0;
     pass.pass_max.reset();
     pass.pass_since.reset();
@@ -138,16 +139,28 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   reader.set_want_keys(!open.empty());
 
   // A table without a change column is compared whole on every run. When the
-  // source reads exactly as the last complete pass read it, the PostgreSQL
-  // side is skipped: one read of SQLite instead of a merge of every row.
-  // --full and the periodic reconcile (full_due) always compare.
+  // source file has committed nothing since the last complete pass began, it
+  // is not even read; when it reads exactly as that pass read it, the
+  // PostgreSQL side is skipped: one read of SQLite instead of a merge of
+  // every row. --full and the periodic reconcile (full_due) always compare.
   bool whole_by_nature = plan.change < 0 && !ctx.full && !progress.full_due && !resuming;
   if (whole_by_nature && !progress.source_digest.empty()) {
+    if (!ctx.source_state.empty() && ctx.source_state == progress.source_file_state) {
+      report.source_unchanged = true;
+      return report;
+    }
     long rows = 0;
     std::string digest = DigestSource(ctx, plan, rows);
     report.counts.rows_read += rows;
     if (digest == progress.source_digest) {
       report.source_unchanged = true;
+      // Other tables changed, not this one: next time the file state says so.
+      TableProgress seen = progress;
+      seen.source_file_state = ctx.source_state;
+      PgTxn txn(ctx.conn, ctx.txn);
+      if (ctx.fence) ctx.fence(ctx.conn);
+      SaveProgress(ctx.conn, ctx.deployment_id, plan.name, seen, false);
+      if (!ctx.dry_run) txn.Commit();
       return report;
     }
   }
@@ -190,6 +203,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
       if (report.reconciled) pass.rows_total = rows_in_pass;
       // Only a pass that read the table from its first row knows its digest.
       pass.source_digest = plan.change < 0 && !resuming ? pass_digest.Hex() : "";
+      pass.source_file_state = plan.change < 0 && !resuming ? ctx.source_state : "";
     }
     // Nothing read, nothing to record: a no-change run costs no transaction.
     bool idle = first && finished && batch.rows_read == 0 && !progress.in_pass && !report.reconciled &&

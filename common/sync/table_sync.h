@@ -34,6 +34,8 @@ struct SyncContext {
   // Called after every batch with the table and its running counts (progress display).
   std::function<void(const std::string&, const JobCounts&, size_t bytes)> on_batch;
   int64_t epoch = 0;  // the lease epoch, recorded with each conflict (0: none)
+  // SqliteFileState of the source, taken before the read snapshot ("" = unknown).
+  std::string source_state;
 };
 
 struct TableReport {

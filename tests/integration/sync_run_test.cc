@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -268,6 +270,42 @@ TEST_P(SyncRunTest, AWholeTableThatReadsAsBeforeSkipsPostgreSQL) {
   full.full = true;
   ASSERT_EQ(Sync(full), ExitCode::kOk);
   EXPECT_EQ(Target("tag", {"user_id"}), "u1\nu2\nu3");
+}
+
+// The JSON report of one run.
+std::string RunJson(const std::function<ExitCode(const RunOptions&)>& sync) {
+  RunOptions json;
+  json.json = true;
+  json.progress = false;
+  ::testing::internal::CaptureStdout();
+  ExitCode code = sync(json);
+  std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(code, ExitCode::kOk) << out;
+  return out;
+}
+
+TEST_P(SyncRunTest, AnUnchangedSourceFileIsNotReadAgain) {
+  InsertBasics();
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  auto sync = [&](const RunOptions& o) { return Sync(o); };
+  // tag has no change column; nothing was committed to the file since its
+  // last pass began, so it is not even read.
+  std::string out = RunJson(sync);
+  EXPECT_NE(out.find(R"("table":"tag","reconciled":true,"source_unchanged":true,"rows_read":0,)"),
+            std::string::npos) << out;
+  // A commit to another table: tag is read (3 rows), and its digest spares
+  // PostgreSQL; the run after that skips the read again.
+  ExecSqlite("UPDATE chat SET title = 'again', updated_at = 1727742005 WHERE id = 'c1'");
+  out = RunJson(sync);
+  EXPECT_NE(out.find(R"("table":"tag","reconciled":true,"source_unchanged":true,"rows_read":3,)"),
+            std::string::npos) << out;
+  out = RunJson(sync);
+  EXPECT_NE(out.find(R"("table":"tag","reconciled":true,"source_unchanged":true,"rows_read":0,)"),
+            std::string::npos) << out;
+  // A change to tag itself is read and written.
+  ExecSqlite("UPDATE tag SET name = 'Work!' WHERE user_id = 'u1'");
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  EXPECT_EQ(Target("tag", {"user_id", "name"}), "u1|Work!\nu2|Work\nu3|n");
 }
 
 TEST_P(SyncRunTest, SourceIsByteIdenticalAfterARun) {

@@ -146,17 +146,40 @@ PgResult PgConn::ExecOneRow(std::string_view sql, const std::vector<PgParam>& pa
 }
 
 long PgConn::CopyIn(std::string_view copy_sql, std::string_view data) {
+  // Large batches go in 1 MiB pieces; libpq buffers and flushes them.
+  constexpr size_t kPiece = 1 << 20;
+  return CopyIn(copy_sql, [&](const CopyPut& put) {
+    for (size_t at = 0; at < data.size(); at += kPiece) put(data.substr(at, kPiece));
+  });
+}
+
+long PgConn::CopyIn(std::string_view copy_sql, const std::function<void(const CopyPut& put)>& produce) {
   std::string text(copy_sql);
   PGresult* started = PQexec(raw(), text.c_str());
   if (started == nullptr || PQresultStatus(started) != PGRES_COPY_IN) ThrowResultError(started, copy_sql);
   PQclear(started);
-  // Large batches go in 1 MiB pieces; libpq buffers and flushes them.
-  constexpr size_t kPiece = 1 << 20;
+  // Each PQputCopyData is one CopyData message: pieces smaller than this are
+  // gathered first, so a row per call does not cost a message header per row.
+  constexpr size_t kGather = 64 << 10;
   bool sent = true;
-  for (size_t at = 0; at < data.size() && sent; at += kPiece) {
-    size_t n = std::min(kPiece, data.size() - at);
-    sent = PQputCopyData(raw(), data.data() + at, static_cast<int>(n)) == 1;
-  }
+  std::string gathered;
+  auto send = [&](std::string_view piece) {
+    if (sent && !piece.empty()) sent = PQputCopyData(raw(), piece.data(), static_cast<int>(piece.size())) == 1;
+  };
+  produce([&](std::string_view piece) {
+    if (piece.size() >= kGather) {
+      send(gathered);
+      gathered.clear();
+      send(piece);
+      return;
+    }
+    gathered.append(piece);
+    if (gathered.size() >= kGather) {
+      send(gathered);
+      gathered.clear();
+    }
+  });
+  send(gathered);
   if (PQputCopyEnd(raw(), sent ? nullptr : "client could not send the data") != 1) {
     ThrowResultError(nullptr, copy_sql);
   }

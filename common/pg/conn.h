@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,11 @@ class PgConn {
   // COPY ... FROM STDIN with `data` in COPY's text format; throws PgError.
   // Returns the number of rows copied.
   long CopyIn(std::string_view copy_sql, std::string_view data);
+  // The same with the data produced piece by piece: `produce` calls `put`
+  // for each piece, in order (small pieces are gathered before libpq sees
+  // them).
+  using CopyPut = std::function<void(std::string_view piece)>;
+  long CopyIn(std::string_view copy_sql, const std::function<void(const CopyPut& put)>& produce);
   // Several statements in one string (migration files), simple protocol.
   void ExecScript(std::string_view sql);
 

@@ -37,6 +37,16 @@ std::string WriteRecordingVersions(const std::string& insert, const RowSql& rows
                      also);
 }
 
+// COPY of good rows [first, last): a whole batch in key order (SourceBatch::
+// key_order), a part of one (isolating bad rows) as it is.
+long CopyRows(PgConn& conn, const std::string& copy_sql, const SourceBatch& batch, size_t first, size_t last) {
+  bool whole = first == 0 && last == batch.good_rows();
+  if (!whole || batch.key_order.empty()) return conn.CopyIn(copy_sql, batch.Lines(first, last));
+  return conn.CopyIn(copy_sql, [&](const PgConn::CopyPut& put) {
+    for (uint32_t row : batch.key_order) put(batch.Lines(row, row + 1));
+  });
+}
+
 }  // namespace
 
 BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePlan& plan, const ConflictScope& scope)
@@ -128,11 +138,12 @@ std::optional<std::string> BatchWriter::UnderSavepoint(const std::function<long(
   }
 }
 
-long BatchWriter::Stage(std::string_view lines, bool insert_only, ConflictTally& tally) {
+long BatchWriter::Stage(const SourceBatch& batch, size_t first, size_t last, bool insert_only,
+                        ConflictTally& tally) {
   // Rows left by an earlier successful attempt in this transaction; a failed
   // attempt rolled back to its savepoint and left the stage as it found it.
   if (stage_dirty_) conn_.Exec(std::string("TRUNCATE ") + kStage);
-  conn_.CopyIn(copy_sql_, lines);
+  CopyRows(conn_, copy_sql_, batch, first, last);
   stage_dirty_ = true;
   tally.clear();
   if (insert_only) {
@@ -170,9 +181,10 @@ MergeOutcome BatchWriter::CopyDirect(const SourceBatch& batch) {
   if (detect_ && !captured_) {
     EnsureStage();
     ConflictTally none;
-    failed = UnderSavepoint([&] { return Stage(batch.copy_data, true, none); }, outcome.written);
+    failed = UnderSavepoint([&] { return Stage(batch, 0, batch.good_rows(), true, none); }, outcome.written);
   } else {
-    failed = UnderSavepoint([&] { return conn_.CopyIn(direct_copy_sql_, batch.copy_data); }, outcome.written);
+    failed = UnderSavepoint([&] { return CopyRows(conn_, direct_copy_sql_, batch, 0, batch.good_rows()); },
+                            outcome.written);
   }
   return failed ? Merge(batch) : outcome;
 }
@@ -182,7 +194,7 @@ MergeOutcome BatchWriter::Merge(const SourceBatch& batch) {
   if (batch.good_rows() == 0) return outcome;
   EnsureStage();
   ConflictTally tally;
-  auto failed = UnderSavepoint([&] { return Stage(batch.copy_data, false, tally); }, outcome.written);
+  auto failed = UnderSavepoint([&] { return Stage(batch, 0, batch.good_rows(), false, tally); }, outcome.written);
   if (failed) {
     Isolate(batch, 0, batch.good_rows(), *failed, outcome);
   } else {
@@ -202,7 +214,7 @@ void BatchWriter::Isolate(const SourceBatch& batch, size_t first, size_t last, c
   size_t middle = first + (last - first) / 2;
   for (auto [a, b] : {std::pair{first, middle}, std::pair{middle, last}}) {
     ConflictTally tally;
-    auto failed = UnderSavepoint([&, a = a, b = b] { return Stage(batch.Lines(a, b), false, tally); },
+    auto failed = UnderSavepoint([&, a = a, b = b] { return Stage(batch, a, b, false, tally); },
                                  outcome.written);
     if (failed) {
       Isolate(batch, a, b, *failed, outcome);

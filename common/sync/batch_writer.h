@@ -56,9 +56,9 @@ class BatchWriter {
   // one bad row can cause rolls back to it and returns PostgreSQL's message;
   // any other failure throws.
   std::optional<std::string> UnderSavepoint(const std::function<long()>& work, long& written);
-  // COPY into the staging table, settle conflicts (unless `insert_only`) and
-  // write; returns the rows written.
-  long Stage(std::string_view lines, bool insert_only, ConflictTally& tally);
+  // COPY good rows [first, last) into the staging table, settle conflicts
+  // (unless `insert_only`) and write; returns the rows written.
+  long Stage(const SourceBatch& batch, size_t first, size_t last, bool insert_only, ConflictTally& tally);
   void Isolate(const SourceBatch& batch, size_t first, size_t last, const std::string& reason,
                MergeOutcome& outcome);
 

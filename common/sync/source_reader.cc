@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "common/json.h"
 #include "common/sync/key_json.h"
@@ -39,6 +41,25 @@ std::string ScanSql(const TablePlan& plan, bool filtered) {
                                 : "";
   return fmt::format("SELECT {} FROM {} WHERE {} > ?1{} ORDER BY {} LIMIT ?3", SelectList(plan), table, rowid, change,
                      rowid);
+}
+
+// Field `field` of a COPY text line (fields are tab-separated; a tab inside a
+// value is escaped, so it never splits one).
+std::string_view Field(std::string_view line, size_t field) {
+  for (size_t i = 0; i < field; ++i) {
+    size_t tab = line.find('\t');
+    if (tab == std::string_view::npos) return {};
+    line.remove_prefix(tab + 1);
+  }
+  return line.substr(0, line.find_first_of("\t\n"));
+}
+
+void OrderByKey(SourceBatch& batch, size_t key_field) {
+  std::vector<std::string_view> keys(batch.good_rows());
+  for (size_t i = 0; i < keys.size(); ++i) keys[i] = Field(batch.Lines(i, i + 1), key_field);
+  batch.key_order.resize(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) batch.key_order[i] = static_cast<uint32_t>(i);
+  std::sort(batch.key_order.begin(), batch.key_order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
 }
 
 }  // namespace
@@ -150,6 +171,12 @@ SourceBatch TableReader::Next(const ReadLimits& limits) {
   scan_.Reset();  // ends the statement: releases the read lock in DELETE journal mode
   batch.end = !stopped_early && seen < limits.max_rows;
   after_rowid_ = batch.last_rowid;
+  // Text keys (Open WebUI's uuids) arrive in no order; integer keys mostly
+  // arrive in rowid order already, which their text would scramble.
+  TargetKind key_kind = plan_.columns[plan_.key.front()].type.kind;
+  bool text_key = key_kind == TargetKind::kText || key_kind == TargetKind::kVarchar ||
+                  key_kind == TargetKind::kChar || key_kind == TargetKind::kUuid;
+  if (text_key) OrderByKey(batch, plan_.key.front());
   return batch;
 }
 

@@ -308,6 +308,18 @@ TEST_P(SyncRunTest, AnUnchangedSourceFileIsNotReadAgain) {
   EXPECT_EQ(Target("tag", {"user_id", "name"}), "u1|Work!\nu2|Work\nu3|n");
 }
 
+TEST_P(SyncRunTest, AnInitialCopyWritesEachBatchInKeyOrder) {
+  InsertBasics();
+  ExecSqlite(R"sql(
+    INSERT INTO chat VALUES ('c9', 'u2', 'nine', 0, 1727742000, 1727742000, '{}', 0, '{}');
+    INSERT INTO chat VALUES ('c5', 'u2', 'five', 0, 1727742000, 1727742000, '{}', 0, '{}');
+    INSERT INTO chat VALUES ('c7', 'u2', 'seven', 0, 1727742000, 1727742000, '{}', 0, '{}');
+  )sql");
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  // Physical order is the order the rows were sent in (a fresh heap).
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY ctid) FROM client_acme.chat"), "c1,c2,c3,c5,c7,c9");
+}
+
 TEST_P(SyncRunTest, SourceIsByteIdenticalAfterARun) {
   InsertBasics();
   auto read = [](const std::string& path) {

@@ -183,6 +183,17 @@ std::string_view ToString(DeletePolicy policy) {
   return "?";
 }
 
+constexpr std::array<std::pair<std::string_view, ToastCompression>, 2> kToastCompressions{{
+    {"lz4", ToastCompression::kLz4},
+    {"server", ToastCompression::kServer},
+}};
+
+std::string_view ToString(ToastCompression compression) {
+  for (const auto& [name, value] : kToastCompressions)
+    if (value == compression) return name;
+  return "?";
+}
+
 std::string_view ToString(CheckpointMode mode) {
   for (const auto& [name, value] : kCheckpoints)
     if (value == mode) return name;
@@ -268,6 +279,7 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
     r.Int("overlap_seconds", config.sync.overlap_seconds, 0, 86400);
     r.Int("delete_brake_min_rows", config.sync.delete_brake_min_rows, 0, 1'000'000'000);
     r.Int("max_read_hold_ms", config.sync.max_read_hold_ms, 1, 60'000);
+    r.Choice("toast_compression", config.sync.toast_compression, kToastCompressions);
     r.RefuseUnknown();
   }
   {

@@ -96,6 +96,17 @@ std::function<void(const std::string&, const JobCounts&, size_t)> ProgressPrinte
   };
 }
 
+// "lz4" when configured and the server was built with it; else "" (the
+// server's default_toast_compression).
+std::string ToastCompressionFor(PgConn& conn, const Config& config) {
+  if (config.sync.toast_compression != ToastCompression::kLz4) return "";
+  bool has_lz4 = conn.ExecOneRow("SELECT coalesce(bool_or('lz4' = ANY(enumvals)), false) FROM pg_settings"
+                                 " WHERE name = 'default_toast_compression'")
+                     .Get(0, 0) == "t";
+  if (!has_lz4) Log(LogLevel::kDebug, "the server has no lz4: large values compress with its default");
+  return has_lz4 ? "lz4" : "";
+}
+
 void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, LeaseKeeper* lease,
                     DeploymentResult& r) {
   SqliteDb db = SqliteDb::OpenReadOnly(r.deployment.sqlite_path, config.sync.busy_timeout_ms);
@@ -118,12 +129,13 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   r.drift = plan.drift;
   LogDrift(r.deployment.name, plan.drift);
 
-  SyncContext ctx{conn, db, config, r.deployment.id, r.deployment.target_schema, o.full, o.dry_run, {}, {}, nullptr, nullptr, 0,
-                  source_state};
-  ctx.txn = NodeTxnOptions(config);
+  PgTxnOptions txn = NodeTxnOptions(config);
   // A batch lost to a server crash is lost whole, progress included, and the
   // next run copies it again: no need to wait for each commit's fsync.
-  ctx.txn.async_commit = true;
+  txn.async_commit = true;
+  txn.toast_compression = ToastCompressionFor(conn, config);
+  SyncContext ctx{conn, db, config, r.deployment.id, r.deployment.target_schema, o.full, o.dry_run, txn, {}, nullptr,
+                  nullptr, 0, source_state};
   ctx.limits.max_rows = static_cast<size_t>(config.sync.batch_rows);
   ctx.limits.max_hold = std::chrono::milliseconds(wal ? 3'600'000 : config.sync.max_read_hold_ms);
   ctx.on_batch = ProgressPrinter(r.deployment.name, o.progress);

@@ -28,9 +28,11 @@ PgTxn::PgTxn(PgConn& conn, const PgTxnOptions& options) : conn_(conn) {
       // Batch-sized statements: compiling them costs more than it saves.
       " set_config('jit', 'off', true),"
       " set_config('synchronous_commit', CASE WHEN $4 THEN 'off' ELSE current_setting('synchronous_commit') END,"
-      "            true)",
+      "            true),"
+      " set_config('default_toast_compression', coalesce($5, current_setting('default_toast_compression')), true)",
       {ms(options.statement_timeout_seconds), ms(options.lock_timeout_seconds),
-       ms(options.idle_in_transaction_timeout_seconds), options.async_commit ? "true" : "false"});
+       ms(options.idle_in_transaction_timeout_seconds), options.async_commit ? "true" : "false",
+       options.toast_compression.empty() ? PgParam() : PgParam(options.toast_compression)});
 }
 
 PgTxn::~PgTxn() noexcept {

@@ -3,6 +3,7 @@
 // and swallows errors (libpqxx, SQLiteCpp): a failed rollback means the
 // connection is gone, and the server rolls back by itself then.
 
+#include <string>
 #include <string_view>
 
 #include "common/pg/conn.h"
@@ -19,6 +20,8 @@ struct PgTxnOptions {
   // they record is redone from elsewhere (sync-run's batches: data and
   // progress commit together, and the source still has the rows).
   bool async_commit = false;
+  // default_toast_compression for the transaction's writes; "" = leave as is.
+  std::string toast_compression = {};
 };
 
 class PgTxn {

@@ -320,6 +320,23 @@ TEST_P(SyncRunTest, AnInitialCopyWritesEachBatchInKeyOrder) {
   EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY ctid) FROM client_acme.chat"), "c1,c2,c3,c5,c7,c9");
 }
 
+// Large values are compressed with lz4 (faster than pglz, the server's
+// default), unless toast_compression = "server".
+TEST_P(SyncRunTest, LargeValuesAreCompressedWithLz4UnlessTheServerDecides) {
+  InsertBasics();
+  ExecSqlite("UPDATE chat SET chat = json_object('messages', printf('%.*c', 20000, 'x')) WHERE id = 'c1'");
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  std::string method = "SELECT pg_column_compression(chat) FROM client_acme.chat WHERE id = 'c1'";
+  EXPECT_EQ(Scalar(method), "lz4");
+  ExecSqlite("UPDATE chat SET chat = json_object('messages', printf('%.*c', 20000, 'y')), updated_at = 1727742009"
+             " WHERE id = 'c1'");
+  ASSERT_EQ(Sync({}, "[sync]\ntoast_compression = \"server\"\n"), ExitCode::kOk);
+  EXPECT_EQ(Scalar(method), Scalar("SELECT current_setting('default_toast_compression')"));
+  EXPECT_EQ(Scalar("SELECT chat::text = '{\"messages\":\"' || repeat('y', 20000) || '\"}' FROM client_acme.chat"
+                   " WHERE id = 'c1'"),
+            "t");
+}
+
 TEST_P(SyncRunTest, SourceIsByteIdenticalAfterARun) {
   InsertBasics();
   auto read = [](const std::string& path) {

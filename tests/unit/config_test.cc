@@ -42,6 +42,7 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(c.sync.max_delete_share, 0.5);
   EXPECT_EQ(c.sync.reconcile_every, seconds(3600));
   EXPECT_EQ(c.sync.busy_timeout_ms, 5000);
+  EXPECT_EQ(c.sync.toast_compression, ToastCompression::kLz4);
   EXPECT_TRUE(c.tables.empty());
   EXPECT_EQ(c.ForTable("users").conflict, ConflictStrategy::kNewestWins);
   EXPECT_EQ(c.status.listen, "127.0.0.1:9443");
@@ -116,6 +117,10 @@ TEST(ConfigTest, ChoicesRoundTrip) {
   for (const char* name : {"none", "passive"}) {
     Config c = ParseConfig(std::string("[sync]\ncheckpoint = \"") + name + "\"\n", "t.toml");
     EXPECT_EQ(ToString(c.sync.checkpoint), name);
+  }
+  for (const char* name : {"lz4", "server"}) {
+    Config c = ParseConfig(std::string("[sync]\ntoast_compression = \"") + name + "\"\n", "t.toml");
+    EXPECT_EQ(ToString(c.sync.toast_compression), name);
   }
   EXPECT_EQ(ParseConfig("[sync]\nmax_delete_share = 1\n", "t.toml").sync.max_delete_share, 1.0);
 }

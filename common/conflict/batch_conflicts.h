@@ -15,7 +15,10 @@
 //                                conflict, settled by the table's strategy
 //                                and logged with both images
 // A row missing from the target is written. Rows the batch writes record
-// their versions in the same statement (BatchWriter).
+// their versions in the same statement (BatchWriter). With the capture
+// trigger (plan.captured), only staged rows that have a version row are
+// classified: the others are exactly as the sync wrote them, and BatchWriter
+// has merged them already.
 
 #include <cstdint>
 #include <map>

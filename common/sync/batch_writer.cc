@@ -138,6 +138,10 @@ std::optional<std::string> BatchWriter::UnderSavepoint(const std::function<long(
   }
 }
 
+long BatchWriter::Count(const std::string& sql, const std::vector<PgParam>& params) {
+  return std::stol(std::string(conn_.ExecOneRow(sql, params).Get(0, 0)));
+}
+
 long BatchWriter::Stage(const SourceBatch& batch, size_t first, size_t last, bool insert_only,
                         ConflictTally& tally) {
   // Rows left by an earlier successful attempt in this transaction; a failed
@@ -147,25 +151,17 @@ long BatchWriter::Stage(const SourceBatch& batch, size_t first, size_t last, boo
   stage_dirty_ = true;
   tally.clear();
   if (insert_only) {
-    const std::string& sql = versions_fresh_ ? fresh_insert_sql_ : insert_sql_;
-    return std::stol(std::string(conn_.ExecOneRow(sql, version_params_).Get(0, 0)));
+    return Count(versions_fresh_ ? fresh_insert_sql_ : insert_sql_, version_params_);
   }
-  if (!detect_) return std::stol(std::string(conn_.ExecOneRow(merge_sql_).Get(0, 0)));
-  if (captured_) {
-    long written = std::stol(std::string(conn_.ExecOneRow(captured_sql_, version_params_).Get(0, 0)));
-    Settlement settled = conflicts_.Settle(conn_);
-    tally = settled.conflicts;
-    if (settled.rows_to_write > 0) {
-      written += std::stol(std::string(conn_.ExecOneRow(versioned_merge_sql_, version_params_).Get(0, 0)));
-      conflicts_.AfterWrite(conn_);
-    }
-    return written;
-  }
-  long written = std::stol(std::string(conn_.ExecOneRow(guarded_sql_, version_params_).Get(0, 0)));
+  if (!detect_) return Count(merge_sql_, {});
+  // First the rows nobody else touched: with the capture trigger, those with
+  // no version row; without it, those whose target kept the recorded xmin.
+  // Then what the classification leaves to write.
+  long written = Count(captured_ ? captured_sql_ : guarded_sql_, version_params_);
   Settlement settled = conflicts_.Settle(conn_);
   tally = settled.conflicts;
   if (settled.rows_to_write > 0) {
-    written += std::stol(std::string(conn_.ExecOneRow(merge_sql_, version_params_).Get(0, 0)));
+    written += Count(captured_ ? versioned_merge_sql_ : merge_sql_, version_params_);
     conflicts_.AfterWrite(conn_);
   }
   return written;

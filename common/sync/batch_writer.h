@@ -4,7 +4,9 @@
 // table with row-level security is refused, and staging keeps the work
 // set-based), conflict detection against the rows' recorded versions
 // (common/conflict), then one INSERT ... ON CONFLICT that inserts new rows
-// and updates only rows that differ, recording the versions it wrote. A row
+// and updates only rows that differ. With the table's capture trigger
+// (sql/006) only rows another writer touched have versions, and the others
+// are merged plainly; without it, every write records its versions. A row
 // PostgreSQL refuses (a foreign-key orphan, a value its type rejects) is
 // isolated by halving the batch under savepoints; the rest of the batch lands.
 
@@ -52,6 +54,8 @@ class BatchWriter {
 
  private:
   void EnsureStage();
+  // Runs a statement whose one row and column is a count of rows.
+  long Count(const std::string& sql, const std::vector<PgParam>& params);
   // Runs `work` (adding its rows to `written`) under a savepoint. A failure
   // one bad row can cause rolls back to it and returns PostgreSQL's message;
   // any other failure throws.

@@ -8,8 +8,6 @@
 namespace tenantsync {
 namespace {
 
-constexpr const char* kTrigger = "tenantsync_capture";
-
 // The trigger's arguments: the number of key columns, the key columns, then
 // every column the sync digests, in the plan's order.
 std::vector<std::string> TriggerArgs(const TablePlan& plan) {
@@ -44,15 +42,14 @@ bool EnsureCapture(SyncContext& ctx, const TablePlan& plan) {
   PgConn& conn = ctx.conn;
   std::string table = conn.QuoteQualified(ctx.schema, plan.name);
   std::vector<std::string> args = TriggerArgs(plan);
-  PgResult found = conn.Exec(
-      "SELECT encode(t.tgargs, 'hex'), t.tgenabled FROM pg_trigger t WHERE t.tgrelid = $1::regclass AND t.tgname = $2",
-      {table, kTrigger});
-  if (found.rows() == 1 && found.Get(0, 1) == "D") {
+  // As the run began (ReadTargetCatalog): no query per table.
+  const std::string& enabled = plan.target->capture_enabled;
+  if (enabled == "D") {
     Log(LogLevel::kWarning, "table {}: capture trigger disabled by hand; every written row records its versions",
         table);
     return false;
   }
-  if (found.rows() == 1 && found.Get(0, 0) == TgargsHex(args) && found.Get(0, 1) == "A") return true;
+  if (enabled == "A" && plan.target->capture_args_hex == TgargsHex(args)) return true;
   if (ctx.dry_run) return false;
   size_t keys = plan.key.size();
   try {

@@ -97,6 +97,22 @@ void OrderByForeignKeys(PgConn& conn, TargetCatalog& catalog) {
   for (const auto& [name, table] : catalog.tables) visit(name);
 }
 
+void ReadCaptureTriggers(PgConn& conn, TargetCatalog& catalog) {
+  PgResult rows = conn.Exec(R"sql(
+    SELECT c.relname, encode(t.tgargs, 'hex'), t.tgenabled
+      FROM pg_trigger t
+      JOIN pg_class c ON c.oid = t.tgrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND t.tgname = 'tenantsync_capture')sql",
+                            {catalog.schema});
+  for (int i = 0; i < rows.rows(); ++i) {
+    auto table = catalog.tables.find(std::string(rows.Get(i, 0)));
+    if (table == catalog.tables.end()) continue;
+    table->second.capture_args_hex = rows.Get(i, 1);
+    table->second.capture_enabled = rows.Get(i, 2);
+  }
+}
+
 }  // namespace
 
 const TargetColumn* TargetTable::Find(const std::string& column) const {
@@ -109,6 +125,7 @@ TargetCatalog ReadTargetCatalog(PgConn& conn, const std::string& schema) {
   catalog.schema = schema;
   ReadColumns(conn, catalog);
   ReadKeys(conn, catalog);
+  ReadCaptureTriggers(conn, catalog);
   OrderByForeignKeys(conn, catalog);
   return catalog;
 }

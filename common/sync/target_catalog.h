@@ -1,8 +1,9 @@
 #pragma once
 // What a tenant's target schema holds, read once per run from pg_catalog:
 // each table's columns and types, its row identity (primary key, else a
-// unique index over NOT NULL columns) and the foreign-key order in which
-// tables must be written (parents first) and deleted from (children first).
+// unique index over NOT NULL columns), its capture trigger, and the
+// foreign-key order in which tables must be written (parents first) and
+// deleted from (children first).
 
 #include <map>
 #include <string>
@@ -28,6 +29,10 @@ struct TargetTable {
   std::vector<std::string> key;       // row identity; empty when the table has none
   bool key_is_primary = false;
   bool row_security = false;  // RLS enabled: COPY FROM is refused, so always stage
+  // The capture trigger (sql/006), if any: its arguments as pg_trigger.tgargs
+  // in hex, and its pg_trigger.tgenabled ('A' always, 'D' disabled, ...).
+  std::string capture_args_hex;
+  std::string capture_enabled;
 
   const TargetColumn* Find(const std::string& column) const;
 };

@@ -25,7 +25,7 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       keep_images_(plan.settings.conflict == ConflictStrategy::kMerge),
       strategy_(ToString(plan.settings.conflict)) {
   create_hold_sql_ =
-      "CREATE TEMP TABLE tenantsync_hold (k text, kind text, sctid tid, sh bigint, th bigint, txmin xid, key_json jsonb,"
+      "CREATE TEMP TABLE IF NOT EXISTS tenantsync_hold (k text, kind text, sctid tid, sh bigint, th bigint, txmin xid, key_json jsonb,"
       " src json, tgt json, base_src json, base_tgt json, target_newer boolean, outcome text, resolved json,"
       " clashes text[]) ON COMMIT DROP";
 
@@ -163,16 +163,27 @@ std::string BatchConflicts::DecideSql() const {
   return {};
 }
 
-void BatchConflicts::BeginTransaction(PgConn& conn) {
-  conn.Exec(create_hold_sql_);
+void BatchConflicts::BeginTransaction() {
+  hold_ready_ = false;
   hold_dirty_ = false;
 }
 
 Settlement BatchConflicts::Settle(PgConn& conn) {
   Settlement out;
   merged_ = 0;
-  if (hold_dirty_) conn.Exec(std::string("DELETE FROM ") + kHold);
   std::vector<PgParam> params{std::to_string(scope_.deployment_id), plan_.name};
+  // With the capture trigger, a table without version rows (the common
+  // case) has nothing to classify: one probe, no hold table. This runs after
+  // the batch's merge, so it sees every version row the merge skipped a row
+  // for (those committed before the merge's snapshot, and those its recheck
+  // found).
+  if (plan_.captured && conn.ExecOneRow("SELECT " + RowSql::AnyVersions(), params).Get(0, 0) != "t") return out;
+  if (!hold_ready_) {
+    // IF NOT EXISTS: after a rollback to a savepoint it may or may not be there.
+    conn.Exec(create_hold_sql_);
+    hold_ready_ = true;
+  }
+  if (hold_dirty_) conn.Exec(std::string("DELETE FROM ") + kHold);
   PgResult held = conn.ExecOneRow(classify_sql_, params);
   hold_dirty_ = true;
   out.rows_to_write = std::stol(std::string(held.Get(0, 2)));

@@ -60,9 +60,11 @@ class BatchConflicts {
   // Records the versions of merged rows (their source and written digests differ).
   void AfterWrite(PgConn& conn);
 
-  // Call once per transaction, outside any savepoint (the hold table, like
-  // the stage, is dropped at commit).
-  void BeginTransaction(PgConn& conn);
+  // Call at the start of every transaction (the hold table, created when
+  // first needed, is dropped at commit), and after every rollback to a
+  // savepoint (which may have undone its creation).
+  void BeginTransaction();
+  void AfterRollback() { hold_ready_ = false; }
 
   bool keep_images() const { return keep_images_; }
 
@@ -75,6 +77,7 @@ class BatchConflicts {
   std::string strategy_;
   std::string create_hold_sql_, classify_sql_, supersede_sql_, log_sql_, keep_target_sql_, unstage_sql_,
       restage_sql_, merged_versions_sql_;
+  bool hold_ready_ = false;  // created in this transaction
   bool hold_dirty_ = false;  // holds rows of an earlier batch in this transaction
   long merged_ = 0;          // merged rows in the last Settle
 };

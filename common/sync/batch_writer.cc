@@ -118,7 +118,7 @@ BatchWriter::BatchWriter(PgConn& conn, const std::string& schema, const TablePla
 void BatchWriter::EnsureStage() {
   if (stage_ready_) return;
   conn_.Exec(create_stage_sql_);
-  if (detect_) conflicts_.BeginTransaction(conn_);
+  if (detect_) conflicts_.BeginTransaction();
   stage_ready_ = true;
   stage_dirty_ = false;
 }
@@ -132,6 +132,7 @@ std::optional<std::string> BatchWriter::UnderSavepoint(const std::function<long(
   } catch (const PgError& e) {
     if (!RowCanCause(e)) throw;
     conn_.Exec("ROLLBACK TO SAVEPOINT tenantsync_try");
+    if (detect_) conflicts_.AfterRollback();
     std::string reason = e.what();
     if (auto cut = reason.find('\n'); cut != std::string::npos) reason.resize(cut);
     return reason;

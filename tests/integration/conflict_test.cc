@@ -249,6 +249,37 @@ TEST_P(ConflictTest, WithoutDetectionTheSourceOverwritesAndNothingIsRecorded) {
   EXPECT_EQ(Logged(), "0");
 }
 
+// A row PostgreSQL refuses rolls its batch back to a savepoint and the
+// batch is halved: the conflict in it is still settled and logged once.
+TEST_P(ConflictTest, AConflictBesideARefusedRowIsSettledOnce) {
+  ASSERT_EQ(Sync(""), ExitCode::kOk);
+  Target("ALTER TABLE client_acme.note ADD CONSTRAINT short_title CHECK (length(title) < 40)");
+  EditBoth(200, 300);  // newest_wins: the target is newer
+  Source("INSERT INTO note VALUES ('n3', 'a title far too long for the check in the target', 'b', '{}', 250)");
+  ASSERT_EQ(Sync(""), ExitCode::kOk);
+  EXPECT_EQ(Log("row_key->>'id', outcome"), "n1|target_kept");
+  EXPECT_EQ(Row("note", "n1", "title, body"), "title|target body");
+  EXPECT_EQ(Scalar("SELECT string_agg((row_key->>0) || ' ' || (reason LIKE '%short_title%')::text, ',')"
+                   " FROM sync_metadata.quarantine"),
+            "n3 true");
+}
+
+// Here the refused row is the conflict's own: settled for the source, its
+// write fails, after the settling ran inside the attempt that rolls back.
+TEST_P(ConflictTest, AConflictWhoseSourceIsRefusedIsQuarantined) {
+  const char* tables = "[tables.note]\nconflict = \"source_wins\"\n";
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  Target("ALTER TABLE client_acme.note ADD CONSTRAINT short_title CHECK (length(title) < 40)");
+  Source("UPDATE note SET title = 'a title far too long for the check in the target', updated_at = 200"
+         " WHERE id = 'n1'");
+  Target("UPDATE client_acme.note SET body = 'target body' WHERE id = 'n1'");
+  ASSERT_EQ(Sync(tables), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body"), "title|target body");
+  EXPECT_EQ(Scalar("SELECT string_agg((row_key->>0) || ' ' || (reason LIKE '%short_title%')::text, ',')"
+                   " FROM sync_metadata.quarantine"),
+            "n1 true");
+}
+
 INSTANTIATE_TEST_SUITE_P(, ConflictTest, ::testing::Bool(), ConflictModeName);
 
 }  // namespace

@@ -63,11 +63,14 @@ step "register tenant $name ($sqlite_path -> schema $schema)"
 "$bin/sync-schema" --config "$config" deployment add "$name" --cluster "$cluster" --sqlite "$sqlite_path"
 
 # Open WebUI creates its own tables when it runs on PostgreSQL; here the
-# admin loads the same schema (0.6.43) once, then grants it to the cluster.
+# admin loads the same schema (0.6.43) once. --create-tables then adds any
+# table the file has beyond it (a newer Open WebUI, another app's file) from
+# the file's own schema, and the grant covers them all.
 if [ -z "${TENANTSYNC_CONFIG:-}" ] && [ "$(psql -XAtq -c "SELECT count(*) FROM pg_tables WHERE schemaname = '$schema'")" = 0 ]; then
-  step "create Open WebUI's tables in $schema"
+  step "create Open WebUI's tables in $schema, and any other table $sqlite_path has"
   { echo "SET search_path = \"$schema\";"; "$bin/sync-gen" --print-ddl postgres; } | psql -Xq -v ON_ERROR_STOP=1
-  "$bin/sync-schema" --config "$config" deployment add "$name" --cluster "$cluster" --sqlite "$sqlite_path" >/dev/null
+  "$bin/sync-schema" --config "$config" deployment add "$name" --cluster "$cluster" --sqlite "$sqlite_path" \
+    --create-tables | sed '/^deployment .* has id/d'
 fi
 
 step "vet the node's role as sync-run will"

@@ -123,7 +123,8 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   if (target.tables.empty()) {
     throw ConfigError(fmt::format("target schema {} has no tables", r.deployment.target_schema),
                       "create them with Open WebUI's own migrations against PostgreSQL, or load its schema, then "
-                      "re-run `sync-schema deployment add` to grant them");
+                      "re-run `sync-schema deployment add` to grant them; or let `sync-schema deployment add "
+                      "--create-tables` make them from the SQLite schema");
   }
   SyncPlan plan = PlanSync(source, target, config);
   r.drift = plan.drift;

@@ -24,6 +24,7 @@ using Command = SchemaOptions::Command;
 void PrintPlan(const Plan& plan, bool dry_run) {
   for (const PlanStep& step : plan.steps()) {
     if (!step.description.empty()) fmt::print("{}{}\n", dry_run ? "would " : "", step.description);
+    if (dry_run && !step.detail.empty()) fmt::print("{}\n", step.detail);
   }
   if (dry_run) fmt::print("dry run: nothing was written\n");
 }
@@ -184,7 +185,10 @@ ExitCode RunSchema(const Config& config, const SchemaOptions& o) {
       if (o.print_password && !o.dry_run) PrintPasswordFile(o.password_file);
       return ExitCode::kOk;
     case Command::kDeploymentAdd: {
-      long id = AddDeployment(admin, {o.name, o.cluster, o.sqlite_path, o.target_schema, o.dry_run}, &plan);
+      long id = AddDeployment(admin,
+                              {o.name, o.cluster, o.sqlite_path, o.target_schema, o.dry_run, o.create_tables,
+                               config.sync.busy_timeout_ms},
+                              &plan);
       PrintPlan(plan, o.dry_run);
       if (!o.dry_run) fmt::print("deployment {} has id {}\n", o.name, id);
       return ExitCode::kOk;

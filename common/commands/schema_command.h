@@ -26,6 +26,7 @@ struct SchemaOptions {
   bool print_password = false;
   bool if_not_exists = false;
   bool include_disabled = false;
+  bool create_tables = false;  // deployment add --create-tables
 };
 
 ExitCode RunSchema(const Config& config, const SchemaOptions& options);

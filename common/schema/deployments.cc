@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/pg/txn.h"
 #include "common/schema/clusters.h"
+#include "common/schema/create_tables.h"
 
 namespace tenantsync {
 namespace {
@@ -29,6 +30,24 @@ void ValidateOptions(const DeploymentAddOptions& o) {
   if (s.empty() || s.size() > 63 || kReserved.count(s) || s.rfind("pg_", 0) == 0) {
     throw UsageError(fmt::format("'{}' cannot be a target schema", s),
                      "pick a dedicated schema name of 1-63 bytes, not public, sync_metadata or pg_*");
+  }
+}
+
+void AddTableCreations(PgConn& admin, const DeploymentAddOptions& o, Plan* plan) {
+  SqliteDb source = SqliteDb::OpenReadOnly(o.sqlite_path, o.sqlite_busy_timeout_ms);
+  TargetTablesPlan tables = PlanTargetTables(source, admin, o.target_schema);
+  for (const std::string& warning : tables.warnings) Log(LogLevel::kWarning, "{}", warning);
+  if (!tables.existing.empty()) {
+    plan->Add(fmt::format("leave the {} table(s) already in {} as they are", tables.existing.size(), o.target_schema),
+              "");
+  }
+  for (const TableCreation& table : tables.create) {
+    plan->Add(fmt::format("create table {}.{} from the SQLite schema: {}", o.target_schema, table.table,
+                          table.summary),
+              table.sql, {}, table.sql);
+  }
+  if (!tables.create.empty()) {
+    plan->Add("carry over no foreign keys, defaults, CHECKs or other indexes (docs/create-tables.md)", "");
   }
 }
 
@@ -81,6 +100,7 @@ long AddDeployment(PgConn& admin, const DeploymentAddOptions& given, Plan* plan_
   }
   plan.Add(fmt::format("create schema {} if it does not exist", o.target_schema),
            fmt::format("CREATE SCHEMA IF NOT EXISTS {}", admin.QuoteIdentifier(o.target_schema)));
+  if (o.create_tables) AddTableCreations(admin, o, &plan);
   plan.Add(fmt::format("grant schema {} to {} alone: tables now and later; no TRUNCATE, CREATE or ALTER",
                        o.target_schema, RoleForCluster(o.cluster)),
            "SELECT sync_metadata.grant_client_access($1, $2)", {o.cluster, o.target_schema});

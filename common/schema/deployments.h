@@ -18,6 +18,10 @@ struct DeploymentAddOptions {
   std::string sqlite_path;    // absolute
   std::string target_schema;  // default: DefaultTargetSchema(name)
   bool dry_run = false;
+  // Also create the target tables the SQLite file has and the schema lacks
+  // (create_tables.h), reading the file with this busy timeout.
+  bool create_tables = false;
+  int sqlite_busy_timeout_ms = 5000;
 };
 
 struct DeploymentInfo {
@@ -34,7 +38,9 @@ struct DeploymentInfo {
 std::string DefaultTargetSchema(const std::string& name);
 
 // Registers (or re-enables an identical, removed) deployment. Returns its id
-// (0 on a dry run of a new one).
+// (0 on a dry run of a new one). With create_tables, the missing tables are
+// created in the same transaction; what could not be carried over is logged
+// as warnings.
 long AddDeployment(PgConn& admin, const DeploymentAddOptions& options, Plan* plan_out);
 
 // Unregisters: disables it and revokes the cluster's access to its schema.

@@ -13,12 +13,13 @@ struct PlanStep {
   std::string description;        // shown to the operator
   std::string sql;                // executed; "" for a step done locally (a file written)
   std::vector<PgParam> params;
+  std::string detail;             // shown under the description on a dry run (the DDL of a table)
 };
 
 class Plan {
  public:
-  void Add(std::string description, std::string sql, std::vector<PgParam> params = {}) {
-    steps_.push_back({std::move(description), std::move(sql), std::move(params)});
+  void Add(std::string description, std::string sql, std::vector<PgParam> params = {}, std::string detail = "") {
+    steps_.push_back({std::move(description), std::move(sql), std::move(params), std::move(detail)});
   }
   const std::vector<PlanStep>& steps() const { return steps_; }
   bool empty() const { return steps_.empty(); }

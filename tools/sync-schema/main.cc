@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   sync-schema cluster add host-a --password-file /etc/tenantsync/host-a.password
   sync-schema rotate-password host-a --password-file /etc/tenantsync/host-a.password
   sync-schema deployment add acme --cluster host-a --sqlite /srv/acme/data/webui.db
+  sync-schema deployment add beta --cluster host-a --sqlite /srv/beta/webui.db --create-tables --dry-run
   sync-schema deployment list --cluster host-a
   sync-schema deployment remove acme
   sync-schema check-role --json            # as the node connects: is its role fit?
@@ -62,7 +63,9 @@ unreachable, 77 permission, 78 configuration.)");
   dep_add->add_option("--cluster", o.cluster, "Cluster that syncs it")->required();
   dep_add->add_option("--sqlite", o.sqlite_path, "Absolute path of its webui.db")->required();
   dep_add->add_option("--schema", o.target_schema, "Target schema (default client_<name>)");
-  dep_add->add_flag("--dry-run", o.dry_run, "Print the plan; write nothing");
+  dep_add->add_flag("--create-tables", o.create_tables,
+                    "Also create the tables the SQLite file has and the schema lacks (docs/create-tables.md)");
+  dep_add->add_flag("--dry-run", o.dry_run, "Print the plan (with each table's DDL); write nothing");
   dep_add->callback([&] { o.command = Command::kDeploymentAdd; });
   auto* dep_list = deployment->add_subcommand("list", "List deployments");
   dep_list->add_option("--cluster", o.cluster, "Only this cluster's");

@@ -199,6 +199,14 @@ void PrintText(const std::vector<DeploymentResult>& results, const RunOptions& o
                  t.counts.rows_quarantined, t.counts.rows_deleted);
       for (const auto& [outcome, n] : t.conflicts) fmt::print("      {} conflict(s): {}\n", n, outcome);
     }
+    // Said here too, not only in the log: what this run did not copy.
+    for (const std::string& t : r.drift.source_only_tables) {
+      fmt::print("    not copied: table {} (not in the target)\n", t);
+    }
+    for (const std::string& t : r.drift.refused) fmt::print("    not copied: table {}\n", t);
+    for (const std::string& c : r.drift.source_only_columns) {
+      fmt::print("    not copied: column {} (not in the target table)\n", c);
+    }
     for (const TableDiff& d : r.diffs) {
       if (d.equal() && d.quarantined == 0) continue;
       fmt::print("    verify {:<13} {} missing, {} extra, {} different, {} in quarantine\n", d.table, d.missing,
@@ -310,7 +318,10 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     if (job != 0) FinishJob(conn, job, r.counts, r.error);
     if (!o.dry_run) {
       double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-      RunMetrics metrics{d.name, r.error.empty(), now, r.seconds, r.counts, {}};
+      RunMetrics::NotCopied not_copied{static_cast<long>(r.drift.source_only_tables.size()),
+                                       static_cast<long>(r.drift.refused.size()),
+                                       static_cast<long>(r.drift.source_only_columns.size())};
+      RunMetrics metrics{d.name, r.error.empty(), now, r.seconds, r.counts, {}, not_copied};
       for (const TableReport& t : r.tables) {
         std::string strategy(ToString(config.ForTable(t.table).conflict));
         for (const auto& [outcome, n] : t.conflicts) metrics.conflicts.push_back({t.table, strategy, outcome, n});

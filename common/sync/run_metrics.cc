@@ -25,6 +25,13 @@ std::string RenderRunMetrics(const RunMetrics& m) {
                                   {"outcome", c.outcome}},
                                  static_cast<double>(c.count)});
   }
+  MetricFamily not_copied{"tenantsync_sync_last_run_not_copied",
+                          "Source tables and columns the last sync-run did not copy, by reason", "gauge", {}};
+  for (auto [reason, value] : {std::pair{"table_not_in_target", m.not_copied.tables_not_in_target},
+                               std::pair{"table_refused", m.not_copied.tables_refused},
+                               std::pair{"column_not_in_target", m.not_copied.columns_not_in_target}}) {
+    not_copied.samples.push_back({{{"deployment", m.deployment}, {"reason", reason}}, static_cast<double>(value)});
+  }
   return RenderPrometheusText({
       one("tenantsync_sync_last_run_timestamp_seconds", "When the last sync-run of the deployment finished (Unix time)",
           m.finished_at_unix),
@@ -34,6 +41,7 @@ std::string RenderRunMetrics(const RunMetrics& m) {
           m.duration_seconds),
       rows,
       conflicts,
+      not_copied,
   });
 }
 

@@ -21,6 +21,13 @@ struct RunMetrics {
     long count = 0;
   };
   std::vector<Conflicts> conflicts;  // new in this run
+  // What the run did not copy, from its drift report: always rendered, so
+  // an alert on > 0 has a series to watch.
+  struct NotCopied {
+    long tables_not_in_target = 0;
+    long tables_refused = 0;
+    long columns_not_in_target = 0;
+  } not_copied;
 };
 
 std::string RenderRunMetrics(const RunMetrics& metrics);

@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "common/commands/run_command.h"
 #include "common/gen/openwebui_generator.h"
 #include "common/schema/deployments.h"
@@ -173,6 +176,18 @@ TEST_F(CreateTablesTest, HostileNamesExistingTablesAndADryRun) {
       << run.out;
   EXPECT_NE(run.err.find(fmt::format("table={}: not in the target schema; not copied", long_name)), std::string::npos)
       << run.err;
+  std::ifstream metrics(StateDir() + "/metrics/sync-run-odd.prom");
+  std::string text((std::istreambuf_iterator<char>(metrics)), {});
+  for (const char* series : {"{deployment=\"odd\",reason=\"table_not_in_target\"} 1\n",
+                             "{deployment=\"odd\",reason=\"table_refused\"} 1\n",
+                             "{deployment=\"odd\",reason=\"column_not_in_target\"} 0\n"}) {
+    EXPECT_NE(text.find(std::string("tenantsync_sync_last_run_not_copied") + series), std::string::npos) << text;
+  }
+  ProcessResult again = RunProcess({SYNC_RUN_BIN, "--config", WriteNodeConfig(), "--no-progress"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find(fmt::format("not copied: table {} (not in the target)", long_name)), std::string::npos)
+      << again.out;
+  EXPECT_NE(again.out.find("not copied: table keyless: the target table has no primary key"), std::string::npos);
   EXPECT_EQ(Scalar("SELECT string_agg(format('%s|%s|%s|%s|%s|%s', \"ïd \"\"q\"\"\", \"v;al\", at, flag,"
                    " encode(blob, 'hex'), anything), ',' ORDER BY \"ïd \"\"q\"\"\")"
                    " FROM client_odd.\"we\"\"ird; DROP TABLE x; --\""),

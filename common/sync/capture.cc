@@ -55,13 +55,22 @@ bool EnsureCapture(SyncContext& ctx, const TablePlan& plan) {
   try {
     PgTxn txn(conn, ctx.txn);
     if (ctx.fence) ctx.fence(conn);
+    std::string key_columns = JsonArray(args.begin() + 1, args.begin() + 1 + static_cast<long>(keys));
     PgResult first = conn.ExecOneRow(
         "SELECT sync_metadata.install_capture($1, $2, ARRAY(SELECT json_array_elements_text($3::json)),"
         " ARRAY(SELECT json_array_elements_text($4::json)))",
-        {ctx.schema, plan.name, JsonArray(args.begin() + 1, args.begin() + 1 + static_cast<long>(keys)),
-         JsonArray(args.begin() + 1 + static_cast<long>(keys), args.end())});
+        {ctx.schema, plan.name, key_columns, JsonArray(args.begin() + 1 + static_cast<long>(keys), args.end())});
+    // In the same transaction, under the lock the trigger's creation took:
+    // no other writer can slip between the two.
+    PgResult pruned = conn.ExecOneRow(
+        "SELECT sync_metadata.prune_versions($1, $2, ARRAY(SELECT json_array_elements_text($3::json)))",
+        {ctx.schema, plan.name, key_columns});
     txn.Commit();
     Log(LogLevel::kInfo, "table {}: capture trigger {}", table, first.Get(0, 0) == "t" ? "installed" : "updated");
+    if (pruned.Get(0, 0) != "0") {
+      Log(LogLevel::kInfo, "table {}: {} version rows of rows nobody else changed dropped; the trigger covers them",
+          table, pruned.Get(0, 0));
+    }
     return true;
   } catch (const PgError& e) {
     if (ConnectionLost(e)) throw;

@@ -11,7 +11,8 @@ namespace tenantsync {
 // and columns), installing or replacing it when it is missing or stale
 // (never under --dry-run). A table where it cannot be installed (the admin
 // role does not own it, say) or where someone disabled it keeps a version
-// row for every row the sync writes: slower, just as exact.
+// row for every row the sync writes: slower, just as exact. Installing it
+// also drops the version rows it makes redundant (sql/009_prune_versions.sql).
 bool EnsureCapture(SyncContext& ctx, const TablePlan& plan);
 
 }  // namespace tenantsync

@@ -105,5 +105,33 @@ TEST_P(CaptureTriggerTest, NeverFailsAnotherWritersChange) {
 
 INSTANTIATE_TEST_SUITE_P(, CaptureTriggerTest, ::testing::Values(true), ConflictModeName);
 
+// Tables synced without the trigger (before 006, or while an operator kept
+// it disabled) have a version row for every row. Once it is installed, the
+// rows nobody else changed lose theirs; the others keep them, and still
+// make conflicts.
+class VersionsBeforeTheTriggerTest : public ConflictTest {};
+
+TEST_P(VersionsBeforeTheTriggerTest, InstallingItDropsTheVersionsItMakesRedundant) {
+  ASSERT_EQ(Sync(""), ExitCode::kOk);
+  const char* versions = "SELECT coalesce(string_agg(row_key, ',' ORDER BY row_key), '') FROM"
+                         " sync_metadata.row_versions WHERE table_name = 'label'";
+  EXPECT_EQ(Scalar(versions), "(l1),(l2)");
+  Target("UPDATE client_acme.label SET color = 'black' WHERE id = 'l2'");  // no trigger to see it
+  for (const char* table : {"note", "label"}) {
+    Target(fmt::format("DROP TRIGGER tenantsync_capture ON client_acme.{}", table));  // the operator's placeholder
+  }
+  ASSERT_EQ(Sync(""), ExitCode::kOk);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 'tenantsync_capture' AND tgenabled = 'A'"), "2");
+  EXPECT_EQ(Scalar(versions), "(l2)");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.row_versions WHERE table_name = 'note'"), "0");
+  // l2's target edit is still known for what it is.
+  Source("UPDATE label SET color = 'green' WHERE id IN ('l1', 'l2')");
+  ASSERT_EQ(Sync(""), ExitCode::kOk);
+  EXPECT_EQ(Log("row_key->>'id', source_row->>'color', target_row->>'color', outcome"), "l2|green|black|source_applied");
+  EXPECT_EQ(Row("label", "l1", "color"), "green");
+}
+
+INSTANTIATE_TEST_SUITE_P(, VersionsBeforeTheTriggerTest, ::testing::Values(false), ConflictModeName);
+
 }  // namespace
 }  // namespace tenantsync::testing

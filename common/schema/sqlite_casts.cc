@@ -33,8 +33,10 @@ Declaration Parse(std::string_view declared) {
   std::string text = Normalize(declared);
   size_t open = text.find('(');
   if (open == std::string::npos) return {text, ""};
-  Declaration d{Normalize(text.substr(0, open)), ""};
   size_t close = text.find(')', open);
+  // "TIMESTAMP(3) WITH TIME ZONE": the words after the parentheses count too.
+  std::string after = close == std::string::npos ? "" : text.substr(close + 1);
+  Declaration d{Normalize(text.substr(0, open) + " " + after), ""};
   for (char c : text.substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1)) {
     if (c != ' ') d.typmod += c;
   }

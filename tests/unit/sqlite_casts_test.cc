@@ -57,6 +57,7 @@ TEST(SqliteCastsTest, DatesFollowTheirValues) {
   EXPECT_EQ(PostgresTypeFor("TIMESTAMP", kNothing), "timestamp without time zone");
   EXPECT_EQ(PostgresTypeFor("timestamp with time zone", kNothing), "timestamp with time zone");
   EXPECT_EQ(PostgresTypeFor("TIMESTAMPTZ", kNothing), "timestamp with time zone");
+  EXPECT_EQ(PostgresTypeFor("TIMESTAMP(3) WITH TIME ZONE", kNothing), "timestamp with time zone");
   EXPECT_EQ(PostgresTypeFor("DATE", kNothing), "date");
   EXPECT_EQ(PostgresTypeFor("TIME", kNothing), "time without time zone");
   // Open WebUI's chat.created_at: DATETIME holding epoch seconds.

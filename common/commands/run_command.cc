@@ -66,7 +66,10 @@ class SqliteSnapshot {
 
 void LogDrift(const std::string& deployment, const DriftReport& d) {
   for (const std::string& t : d.source_only_tables)
-    Log(LogLevel::kWarning, "deployment={} table={}: not in the target schema; not copied", deployment, t);
+    Log(LogLevel::kWarning,
+        "deployment={} table={}: not in the target schema; not copied (create it, or let `sync-schema deployment "
+        "add {} ... --create-tables` make it from the SQLite schema)",
+        deployment, t, deployment);
   for (const std::string& c : d.source_only_columns)
     Log(LogLevel::kWarning, "deployment={} column={}: not in the target table; not copied", deployment, c);
   for (const std::string& c : d.target_only_columns)

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   sync-schema check-role --json            # as the node connects: is its role fit?
 
 Connects with [postgres] admin_conninfo ("" = PG* variables). Exit codes: 0 ok,
-1 status: migrations pending, 64 usage, 65 refused input, 69 PostgreSQL
+1 status: migrations pending, 64 usage, 65 refused input (or a SQLite file that
+is not a database), 66 SQLite file missing (--create-tables), 69 PostgreSQL
 unreachable, 77 permission, 78 configuration.)");
   tenantsync::CommonFlags flags;
   tenantsync::AddCommonFlags(app, flags);

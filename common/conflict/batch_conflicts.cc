@@ -25,8 +25,8 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       keep_images_(plan.settings.conflict == ConflictStrategy::kMerge),
       strategy_(ToString(plan.settings.conflict)) {
   create_hold_sql_ =
-      "CREATE TEMP TABLE IF NOT EXISTS tenantsync_hold (k text, kind text, sctid tid, sh bigint, th bigint, txmin xid, key_json jsonb,"
-      " src json, tgt json, base_src json, base_tgt json, target_newer boolean, outcome text, resolved json,"
+      "CREATE TEMP TABLE IF NOT EXISTS tenantsync_hold (k text, kind text, sctid tid, sh bigint, th bigint, txmin xid,"
+      " key_json jsonb, src json, tgt json, base_src json, base_tgt json, target_newer boolean, outcome text, resolved json,"
       " clashes text[]) ON COMMIT DROP";
 
   // One pass over the batch. A row whose target still has the xmin the sync

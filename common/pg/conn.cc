@@ -166,20 +166,20 @@ long PgConn::CopyIn(std::string_view copy_sql, const std::function<void(const Co
   auto send = [&](std::string_view piece) {
     if (sent && !piece.empty()) sent = PQputCopyData(raw(), piece.data(), static_cast<int>(piece.size())) == 1;
   };
+  auto flush = [&] {
+    send(gathered);
+    gathered.clear();
+  };
   produce([&](std::string_view piece) {
     if (piece.size() >= kGather) {
-      send(gathered);
-      gathered.clear();
+      flush();
       send(piece);
       return;
     }
     gathered.append(piece);
-    if (gathered.size() >= kGather) {
-      send(gathered);
-      gathered.clear();
-    }
+    if (gathered.size() >= kGather) flush();
   });
-  send(gathered);
+  flush();
   if (PQputCopyEnd(raw(), sent ? nullptr : "client could not send the data") != 1) {
     ThrowResultError(nullptr, copy_sql);
   }

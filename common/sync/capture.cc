@@ -34,7 +34,6 @@ std::string JsonArray(std::vector<std::string>::const_iterator first, std::vecto
   return out.str();
 }
 
-bool ConnectionLost(const PgError& e) { return e.sqlstate().empty() || e.sqlstate().starts_with("08"); }
 
 }  // namespace
 
@@ -73,7 +72,7 @@ bool EnsureCapture(SyncContext& ctx, const TablePlan& plan) {
     }
     return true;
   } catch (const PgError& e) {
-    if (ConnectionLost(e)) throw;
+    if (PQstatus(conn.raw()) != CONNECTION_OK) throw;  // as in RunSync: a lost connection stops the run
     Log(LogLevel::kWarning, "table {}: capture trigger not installed ({}); every written row records its versions",
         table, e.what());
     return false;

@@ -74,14 +74,16 @@ long LogEditedDeletes(SyncContext& ctx, const TablePlan& plan, const std::string
                 " SELECT $1::bigint, $2::text, {kj}, NULL, {img}, $3::text, 'source_applied', 'sync-run',"
                 " clock_timestamp(), $4::bigint, {kt} FROM {table} t"
                 " LEFT JOIN LATERAL (SELECT true AS present, v.target_xmin, v.target_digest FROM {version}"
-                " OFFSET 0) v ON true WHERE {doomed} AND ({unversioned} (v.target_digest IS NULL"
-                " OR (v.target_xmin IS DISTINCT FROM t.xmin AND v.target_digest <> {digest}))))",
+                " OFFSET 0) v ON true WHERE {doomed} AND {versioned}(v.target_digest IS NULL"
+                " OR (v.target_xmin IS DISTINCT FROM t.xmin AND v.target_digest <> {digest}))",
                 fmt::arg("kj", rows.KeyJson("t")), fmt::arg("img", rows.Image("t")), fmt::arg("kt", rows.KeyText("t")),
                 fmt::arg("version", RowSql::VersionRow(rows.KeyText("t"))),
                 fmt::arg("table", table), fmt::arg("doomed", doomed), fmt::arg("digest", rows.Digest("t")),
-                // Without the capture trigger, only a version row proves a
-                // row the sync's; with it, only other writers leave one.
-                fmt::arg("unversioned", plan.captured ? "(v.present AND" : "v.present IS NULL OR (v.present AND")),
+                // Edited: no version row or no base (without the capture
+                // trigger only a version row proves a row the sync's), or a
+                // target that moved from it. With the trigger, a row without
+                // one is the sync's: only other writers leave version rows.
+                fmt::arg("versioned", plan.captured ? "v.present AND " : "")),
             {std::to_string(ctx.deployment_id), plan.name, std::string(ToString(plan.settings.conflict)),
              ctx.epoch > 0 ? PgParam(std::to_string(ctx.epoch)) : PgParam()})
       .Affected();

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "common/conflict/row_sql.h"
 #include "common/signals.h"
 #include "common/sync/batch_writer.h"
 #include "common/sync/stream_digest.h"
@@ -175,10 +176,9 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   // Versions of an earlier life of the table (emptied by hand) would make a
   // plain insert of new ones fail, so they are looked for once.
   if (direct && plan.settings.detect_conflicts && !plan.captured) {
-    writer.set_versions_fresh(ctx.conn.ExecOneRow("SELECT NOT EXISTS (SELECT 1 FROM sync_metadata.row_versions"
-                                                  " WHERE deployment_id = $1::bigint AND table_name = $2)",
-                                                  {std::to_string(ctx.deployment_id), plan.name})
-                                  .Get(0, 0) == "t");
+    writer.set_versions_fresh(
+        ctx.conn.ExecOneRow("SELECT NOT " + RowSql::AnyVersions(), {std::to_string(ctx.deployment_id), plan.name})
+            .Get(0, 0) == "t");
   }
   long rows_in_pass = resuming ? progress.rows_total : 0;
   size_t bytes = 0;

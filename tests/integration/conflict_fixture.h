@@ -75,6 +75,12 @@ class ConflictTest : public TenantTest, public ::testing::WithParamInterface<boo
   }
 
   std::string Logged() { return Scalar("SELECT count(*) FROM sync_metadata.conflict_log"); }
+  // "key true" per quarantined row whose reason names `constraint`, "key false" otherwise.
+  std::string QuarantinedFor(const std::string& constraint) {
+    return Scalar(fmt::format("SELECT string_agg((row_key->>0) || ' ' || (reason LIKE '%{}%')::text, ',')"
+                              " FROM sync_metadata.quarantine",
+                              constraint));
+  }
 
   // The same row changed on both sides: the source retitles it, the target
   // rewrites its body; each stamps updated_at.

@@ -74,6 +74,29 @@ void CommitFile(const std::string& temp_path, const std::string& path) {
   FsyncDirectoryOf(path);
 }
 
+std::optional<std::string> ReadFileCapped(const std::string& path, size_t max_bytes) {
+  std::string content(max_bytes + 1, '\0');  // allocated first: nothing below throws while fd is open
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  size_t got = 0;
+  int error = 0;
+  while (got < content.size()) {
+    ssize_t n = read(fd, content.data() + got, content.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) error = errno;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close(fd);
+  if (error == 0 && got > max_bytes) error = EFBIG;
+  if (error != 0) {
+    errno = error;
+    return std::nullopt;
+  }
+  content.resize(got);
+  return content;
+}
+
 void WriteFileAtomic(const std::string& path, std::string_view content, mode_t mode) {
   CommitFile(WriteTempBeside(path, content, mode), path);
 }

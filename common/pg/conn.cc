@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
+#include "common/files.h"
 #include "common/log.h"
 #include "common/pg/sqlstate.h"
 
@@ -56,10 +56,13 @@ std::string ReadPasswordFile(const std::string& given) {
                                   st.st_mode & 07777),
                       fmt::format("chmod 600 {}", path));
   }
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) throw ConfigError(fmt::format("cannot read password file {}", path));
-  line = TrimTrailingNewline(line);
+  std::optional<std::string> text = ReadFileCapped(path, kMaxPasswordFileBytes);
+  if (!text && errno == EFBIG) {
+    throw ConfigError(fmt::format("password file {} is larger than {} bytes", path, kMaxPasswordFileBytes),
+                      "the file holds only the password, on its first line");
+  }
+  if (!text) throw ConfigError(fmt::format("cannot read password file {}: {}", path, std::strerror(errno)));
+  std::string line = TrimTrailingNewline(text->substr(0, text->find('\n')));
   if (line.empty()) throw ConfigError(fmt::format("password file {} is empty", path));
   return line;
 }

@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -100,8 +101,12 @@ class PgConn {
 };
 
 // Reads a password file: the first line, without its line ending. Refuses a
-// file that group or others can read. Relative paths resolve against
+// file that group or others can read, or one larger than
+// kMaxPasswordFileBytes (ConfigError, 78). Relative paths resolve against
 // $CREDENTIALS_DIRECTORY when it is set (systemd LoadCredential=).
 std::string ReadPasswordFile(const std::string& path);
+// Far above any password or token (generated ones are 43 bytes), small
+// enough that a wrong file is refused before it is read into memory.
+inline constexpr size_t kMaxPasswordFileBytes = 4096;
 
 }  // namespace tenantsync

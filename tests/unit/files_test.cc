@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -131,6 +133,22 @@ TEST(FilesTest, TargetThatIsADirectoryIsIoError) {
   EXPECT_THROW(WriteFileAtomic(dir.File("sub"), "x", 0600), IoError);
   EXPECT_EQ(Names(dir), std::set<std::string>{"sub"});
   EXPECT_TRUE(std::filesystem::is_directory(dir.path() / "sub" / "child"));
+}
+
+TEST(FilesTest, ReadFileCappedStopsAtTheLimit) {
+  ScopedTempDir dir;
+  WriteFileBytes(dir.File("f"), "12345");
+  EXPECT_EQ(ReadFileCapped(dir.File("f"), 5), "12345");
+  EXPECT_EQ(ReadFileCapped(dir.File("f"), 100), "12345");
+  errno = 0;
+  EXPECT_EQ(ReadFileCapped(dir.File("f"), 4), std::nullopt);
+  EXPECT_EQ(errno, EFBIG);
+  EXPECT_EQ(ReadFileCapped("/dev/zero", 4096), std::nullopt);  // endless: returns only because it stops
+  EXPECT_EQ(errno, EFBIG);
+  EXPECT_EQ(ReadFileCapped(dir.File("absent"), 100), std::nullopt);
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_EQ(ReadFileCapped(dir.path().string(), 100), std::nullopt);
+  EXPECT_EQ(errno, EISDIR);
 }
 
 }  // namespace

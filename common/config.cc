@@ -3,18 +3,19 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
-#include <climits>
-#include <filesystem>
-#include <fstream>
+#include <cstring>
 #include <optional>
+#include <regex>
 #include <set>
-#include <sstream>
 #include <libpq-fe.h>
 #include <toml++/toml.h>
 
 #include "common/error.h"
+#include "common/files.h"
 
 namespace tenantsync {
 namespace {
@@ -90,6 +91,11 @@ class SectionReader {
     Fail(*table_.get(key), key, names);
   }
 
+  // Refuses the key's value, when it is set, unless `ok`.
+  void Require(const char* key, bool ok, const std::string& expected) const {
+    if (!ok && table_.contains(key)) Fail(*table_.get(key), key, expected);
+  }
+
   // Call after reading every key: refuses keys nobody asked for.
   void RefuseUnknown() const {
     for (const auto& [key, node] : table_) {
@@ -145,6 +151,13 @@ const toml::table& SectionOrEmpty(const toml::table& root, const char* name, con
     throw ConfigError(fmt::format("{}: '{}' must be a table ([{}])", Where(origin, node->source()), name, name));
   }
   return *node->as_table();
+}
+
+// The node's name goes into application_name, the hosts table and logs: a
+// NUL would cut it short in libpq, a newline would forge log lines.
+bool IsPrintableName(std::string_view name) {
+  auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  return !name.empty() && std::none_of(name.begin(), name.end(), control);
 }
 
 std::string Hostname() {
@@ -209,11 +222,20 @@ std::chrono::seconds ParseDuration(std::string_view text, const std::string& whe
   else if (unit == "m") scale = 60;
   else if (unit == "h") scale = 3600;
   else if (unit == "d") scale = 86400;
-  if (ec != std::errc() || scale == 0 || number < 0 || number > INT64_MAX / 86400) {
+  if (ec != std::errc() || scale == 0 || number < 0) {
     throw ConfigError(fmt::format("{}: bad duration '{}'", where, text),
                       "write a whole number and a unit: s, m, h or d (e.g. \"90s\", \"1h\")");
   }
+  if (number > kMaxDurationDays * 86400 / scale) {
+    throw ConfigError(fmt::format("{}: duration '{}' is longer than {}d (100 years)", where, text, kMaxDurationDays));
+  }
   return std::chrono::seconds(number * scale);
+}
+
+bool IsValidClusterName(const std::string& name) {
+  // The CHECK on sync_metadata.clusters.cluster_name (sql/001_metadata.sql).
+  static const std::regex kName("^[a-z0-9][a-z0-9_-]{0,39}$");
+  return std::regex_match(name, kName);
 }
 
 const TableConfig& Config::ForTable(const std::string& table) const {
@@ -248,6 +270,8 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
     r.String("cluster", config.node.cluster);
     r.String("name", config.node.name);
     r.String("state_dir", config.node.state_dir);
+    r.Require("cluster", config.node.cluster.empty() || IsValidClusterName(config.node.cluster), kClusterNameRule);
+    r.Require("name", IsPrintableName(config.node.name), "non-empty text without control characters");
     r.RefuseUnknown();
   }
   {
@@ -257,8 +281,8 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
     r.String("password_file", config.postgres.password_file);
     r.String("admin_password_file", config.postgres.admin_password_file);
     r.Int("connect_timeout_seconds", config.postgres.connect_timeout_seconds, 2, 600);
-    r.Int("statement_timeout_seconds", config.postgres.statement_timeout_seconds, 1, 86400);
-    r.Int("lock_timeout_seconds", config.postgres.lock_timeout_seconds, 1, 3600);
+    r.Int("statement_timeout_seconds", config.postgres.statement_timeout_seconds, 1, kMaxStatementTimeoutSeconds);
+    r.Int("lock_timeout_seconds", config.postgres.lock_timeout_seconds, 1, kMaxLockTimeoutSeconds);
     r.RefuseUnknown();
     const toml::table& section = SectionOrEmpty(root, "postgres", origin);
     RefuseInlinePassword(section, "conninfo", config.postgres.conninfo, origin);
@@ -329,24 +353,21 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
 }
 
 Config LoadConfig(const std::string& path, bool path_was_given) {
-  std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored)) {
-    throw ConfigError(fmt::format("cannot read config file {}: {}", path, std::strerror(EISDIR)),
-                      "pass --config FILE, or create " + std::string(kDefaultConfigPath));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (!path_was_given && access(path.c_str(), F_OK) != 0) {
+  std::optional<std::string> text = ReadFileCapped(path, kMaxConfigBytes);
+  if (!text) {
+    if (!path_was_given && errno == ENOENT) {
       Config defaults = ParseConfig("", "(built-in defaults)");
       defaults.source_path.clear();
       return defaults;
     }
+    if (errno == EFBIG) {
+      throw ConfigError(fmt::format("config file {} is larger than {} MiB", path, kMaxConfigBytes >> 20),
+                        "--config must name a TOML file (see docs/configuration.md)");
+    }
     throw ConfigError(fmt::format("cannot read config file {}: {}", path, std::strerror(errno)),
                       "pass --config FILE, or create " + std::string(kDefaultConfigPath));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseConfig(buffer.str(), path);
+  return ParseConfig(*text, path);
 }
 
 }  // namespace tenantsync

@@ -5,12 +5,17 @@
 // silently falls back to a default.
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 
 namespace tenantsync {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/tenantsync/tenantsync.toml";
+// A real config is a few KiB; the limit stops --config /dev/zero (or a wrong
+// file) from being read into memory whole.
+inline constexpr size_t kMaxConfigBytes = 1024 * 1024;
 
 enum class ConflictStrategy { kNewestWins, kSourceWins, kTargetWins, kMerge, kManual };
 enum class CheckpointMode { kNone, kPassive };
@@ -23,6 +28,11 @@ struct NodeConfig {
   std::string name;     // default: the hostname
   std::string state_dir = "/var/lib/tenantsync";
 };
+
+// The longest [postgres] statement_timeout_seconds and lock_timeout_seconds
+// accept; the privilege check holds a role's stored timeouts to them too.
+constexpr int kMaxStatementTimeoutSeconds = 86400;
+constexpr int kMaxLockTimeoutSeconds = 3600;
 
 struct PostgresConfig {
   std::string conninfo;        // the cluster's login role; "" = libpq defaults (PG* variables)
@@ -114,11 +124,23 @@ struct Config {
 // Throws ConfigError (exit 78) on any syntax, type, range or unknown-key error.
 Config ParseConfig(std::string_view toml_text, const std::string& origin);
 
-// Reads and parses a file. A missing file is a ConfigError, except that the
-// default path may be absent (then built-in defaults apply).
+// Reads and parses a file of at most kMaxConfigBytes. A missing file is a
+// ConfigError, except that the default path may be absent (then built-in
+// defaults apply).
 Config LoadConfig(const std::string& path, bool path_was_given);
 
-// Parses durations such as "90s", "15m", "1h", "2d"; throws ConfigError.
+// Cluster names as the database accepts them: [a-z0-9][a-z0-9_-]{0,39}.
+bool IsValidClusterName(const std::string& name);
+inline constexpr const char* kClusterNameRule =
+    "1-40 characters: lowercase letters, digits, '_' and '-', starting with a letter or digit";
+
+// Durations are added to timestamps in PostgreSQL (reconcile_every) and
+// compared as nanoseconds (the state cache); 100 years keeps both far from
+// overflow, and no key means anything longer.
+inline constexpr int64_t kMaxDurationDays = 36500;
+
+// Parses durations such as "90s", "15m", "1h", "2d", at most
+// kMaxDurationDays; throws ConfigError.
 std::chrono::seconds ParseDuration(std::string_view text, const std::string& where);
 
 std::string_view ToString(ConflictStrategy strategy);

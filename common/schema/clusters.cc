@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
-#include <regex>
-
 #include "common/files.h"
 #include "common/log.h"
 #include "common/pg/txn.h"
@@ -27,10 +25,8 @@ void AddPasswordStep(Plan& plan, PgConn& admin, const std::string& role, const s
 }  // namespace
 
 void ValidateClusterName(const std::string& cluster) {
-  static const std::regex kName("^[a-z0-9][a-z0-9_-]{0,39}$");
-  if (!std::regex_match(cluster, kName)) {
-    throw UsageError(fmt::format("invalid cluster name '{}'", cluster),
-                     "use 1-40 characters: lowercase letters, digits, '_' and '-', starting with a letter or digit");
+  if (!IsValidClusterName(cluster)) {
+    throw UsageError(fmt::format("invalid cluster name '{}'", cluster), fmt::format("use {}", kClusterNameRule));
   }
 }
 

@@ -22,13 +22,29 @@ TEST(ParseDurationTest, AcceptsWholeNumbersWithAUnit) {
 
 TEST(ParseDurationTest, RefusesEverythingElseNamingWhere) {
   for (const char* text : {"", "5", "1w", "-1s", "abc", "s", "1 s", " 1s", "1S", "1.5h", "+1s", "1h30m",
-                           "99999999999999999d", "99999999999999999999s"}) {
+                           "99999999999999999999s"}) {
     try {
       ParseDuration(text, "t.toml:9:3");
       ADD_FAILURE() << "accepted '" << text << "'";
     } catch (const ConfigError& e) {
       EXPECT_EQ(std::string(e.what()), std::string("t.toml:9:3: bad duration '") + text + "'");
       EXPECT_FALSE(e.hint().empty());
+    }
+  }
+}
+
+TEST(ParseDurationTest, RefusesMoreThanAHundredYears) {
+  // PostgreSQL adds reconcile_every to a timestamp: 106751991167d passed the
+  // old int64 check and failed every sync-run with "timestamp out of range".
+  EXPECT_EQ(ParseDuration("36500d", "here"), seconds(36500LL * 86400));
+  EXPECT_EQ(ParseDuration("876000h", "here"), seconds(36500LL * 86400));
+  for (const char* text : {"36501d", "876001h", "52560001m", "3153600001s", "106751991167d", "99999999999999999d"}) {
+    try {
+      ParseDuration(text, "t.toml:9:3");
+      ADD_FAILURE() << "accepted '" << text << "'";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                std::string("t.toml:9:3: duration '") + text + "' is longer than 36500d (100 years)");
     }
   }
 }
@@ -66,6 +82,22 @@ TEST(LoadConfigTest, DefaultPathMayBeMissingGivenPathMayNot) {
 TEST(LoadConfigTest, RefusesADirectory) {
   ScopedTempDir dir;
   EXPECT_THROW(LoadConfig(dir.path().string(), true), ConfigError);
+}
+
+TEST(LoadConfigTest, RefusesAFileOverOneMebibyteWithoutReadingItAll) {
+  ScopedTempDir dir;
+  // Comments only: valid TOML at any size, so only the limit refuses it.
+  WriteFileBytes(dir.File("at-limit.toml"), "#" + std::string(kMaxConfigBytes - 1, 'x'));
+  EXPECT_NO_THROW(LoadConfig(dir.File("at-limit.toml"), true));
+  WriteFileBytes(dir.File("over.toml"), "#" + std::string(kMaxConfigBytes, 'x'));
+  try {
+    LoadConfig(dir.File("over.toml"), true);
+    FAIL() << "a file over the limit was read";  // stops here: /dev/zero below would never end
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "config file " + dir.File("over.toml") + " is larger than 1 MiB");
+  }
+  // Endless: only a read that stops at the limit returns.
+  EXPECT_THROW(LoadConfig("/dev/zero", true), ConfigError);
 }
 
 TEST(LoadConfigTest, ExampleFileParses) {

@@ -181,6 +181,32 @@ TEST(ConfigTest, RefusesBadValuesNamingFileLineAndColumn) {
   }
 }
 
+TEST(ConfigTest, RefusesAClusterNameTheDatabaseRefuses) {
+  // The CHECK on sync_metadata.clusters: refused at load (78), not later by
+  // the privilege check (77) or the database.
+  for (const std::string& name :
+       std::vector<std::string>{"Red; DROP", "Red", "-a", "_a", "a.b", "a b", std::string(41, 'a'), "é"}) {
+    EXPECT_EQ(ParseError("[node]\ncluster = \"" + name + "\"\n"),
+              "t.toml:2:11: [node] cluster must be 1-40 characters: lowercase letters, digits, '_' and '-', "
+              "starting with a letter or digit")
+        << name;
+  }
+  for (const std::string& name : std::vector<std::string>{"a", "0", "eu-1", "host_a", std::string(40, 'z'), ""}) {
+    EXPECT_EQ(ParseConfig("[node]\ncluster = \"" + name + "\"\n", "t.toml").node.cluster, name);
+  }
+}
+
+TEST(ConfigTest, RefusesControlCharactersInTheNodeName) {
+  // A NUL would cut the name short in libpq's application_name; a newline
+  // would forge a log line.
+  for (const char* escaped : {"a\\u0000b", "a\\nb", "a\\rb", "a\\tb", "a\\u001bb", "a\\u007fb", ""}) {
+    EXPECT_EQ(ParseError(std::string("[node]\nname = \"") + escaped + "\"\n"),
+              "t.toml:2:8: [node] name must be non-empty text without control characters")
+        << escaped;
+  }
+  EXPECT_EQ(ParseConfig("[node]\nname = \"node-a.example ü\"\n", "t.toml").node.name, "node-a.example ü");
+}
+
 TEST(ConfigTest, AcceptsRangeBounds) {
   Config c = ParseConfig(
       "[postgres]\nconnect_timeout_seconds = 2\nlock_timeout_seconds = 3600\n"

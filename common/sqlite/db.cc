@@ -1,7 +1,7 @@
 #include "common/sqlite/db.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -48,9 +48,18 @@ void SqliteDb::Throw(int code, std::string_view what) const {
 
 SqliteDb SqliteDb::OpenReadOnly(const std::string& path, int busy_timeout_ms) {
   // SQLite reports a missing file only as "unable to open": tell it apart.
-  if (access(path.c_str(), F_OK) != 0) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
     throw SqliteError(ExitCode::kNoInput, fmt::format("sqlite {}: {}", path, std::strerror(errno)),
                       SQLITE_CANTOPEN);
+  }
+  // A directory (or a device, a FIFO) named as the source is bad input, not
+  // a failing disk: SQLite would report an I/O error (74) for it.
+  if (!S_ISREG(st.st_mode)) {
+    throw SqliteError(ExitCode::kDataErr,
+                      fmt::format("sqlite {}: {}, not a database file", path,
+                                  S_ISDIR(st.st_mode) ? "a directory" : "not a regular file"),
+                      SQLITE_NOTADB);
   }
   sqlite3* raw = nullptr;
   // FULLMUTEX: sync-run reads ahead on a second thread while the writer may

@@ -165,12 +165,14 @@ TEST(SqliteDbTest, LockedDatabaseIsTempFail) {
   writer.Exec("ROLLBACK");
 }
 
-TEST(SqliteDbTest, DirectoryIsIoErr) {
-  // Documents current behaviour: SQLite opens the directory, then fails to read it.
+TEST(SqliteDbTest, DirectoryIsDataErr) {
+  // Bad input, not a failing disk (SQLite itself would say IOERR, 74).
   ScopedTempDir dir;
   SqliteError e = ErrorFrom([&] { SqliteDb::OpenReadOnly(dir.path().string(), 0); });
-  EXPECT_EQ(ToInt(e.code()), 74) << e.what();
-  EXPECT_EQ(e.sqlite_code() & 0xff, SQLITE_IOERR) << e.what();
+  EXPECT_EQ(ToInt(e.code()), 65) << e.what();
+  EXPECT_EQ(std::string(e.what()), "sqlite " + dir.path().string() + ": a directory, not a database file");
+  SqliteError device = ErrorFrom([&] { SqliteDb::OpenReadOnly("/dev/null", 0); });
+  EXPECT_EQ(ToInt(device.code()), 65) << device.what();
 }
 
 TEST(SqliteDbTest, ReadsWalWithoutTouchingTheFiles) {

@@ -118,9 +118,17 @@ std::set<std::string> TargetRelations(PgConn& admin, const std::string& schema) 
 }  // namespace
 
 TargetTablesPlan PlanTargetTables(SqliteDb& source, PgConn& admin, const std::string& target_schema) {
+  SourceSchema schema = ReadSourceSchema(source);
+  // SQLite opens a zero-byte file as an empty database: registering it would
+  // give a tenant with nothing to sync, and hide a wrong --sqlite path.
+  if (schema.tables.empty()) {
+    throw Error(ExitCode::kDataErr, fmt::format("sqlite {}: no tables to create the target tables from", source.path()),
+                "--sqlite must name the tenant's webui.db after the app has created its tables (a zero-byte or "
+                "new file is an empty database)");
+  }
   TargetTablesPlan plan;
   std::set<std::string> existing = TargetRelations(admin, target_schema);
-  for (const SourceTable& table : ReadSourceSchema(source).tables) {
+  for (const SourceTable& table : schema.tables) {
     if (existing.count(table.name)) {
       plan.existing.push_back(table.name);
     } else if (std::optional<std::string> name = TooLongName(table)) {

@@ -27,7 +27,8 @@ struct TargetTablesPlan {
 };
 
 // Reads `source` (read-only, short statements) and the tables of
-// `target_schema` (which may not exist yet).
+// `target_schema` (which may not exist yet). A source without tables (such
+// as a zero-byte file) is an Error with code 65.
 TargetTablesPlan PlanTargetTables(SqliteDb& source, PgConn& admin, const std::string& target_schema);
 
 }  // namespace tenantsync

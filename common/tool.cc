@@ -1,5 +1,8 @@
 #include "common/tool.h"
 
+#include <charconv>
+#include <cstdint>
+
 #include "common/error.h"
 #include "common/log.h"
 #include "common/signals.h"
@@ -14,6 +17,20 @@ void AddCommonFlags(CLI::App& app, CommonFlags& flags) {
 
 void AddJsonFlag(CLI::App& app, CommonFlags& flags) {
   app.add_flag("--json", flags.json, "Print results as JSON on stdout");
+}
+
+CLI::Validator PositiveInt64() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        int64_t value = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
+          return "must be a whole number from 1 to 9223372036854775807, got '" + text + "'";
+        }
+        text = std::to_string(value);
+        return {};
+      },
+      "POSITIVE", "POSITIVE");
 }
 
 ExitCode ReportError(const std::exception& error) {

@@ -24,6 +24,12 @@ void AddCommonFlags(CLI::App& app, CommonFlags& flags);
 // Adds --json.
 void AddJsonFlag(CLI::App& app, CommonFlags& flags);
 
+// For ids and counts: a decimal integer from 1 to 2^63 - 1, else a usage
+// error (64). Use with Option::transform(): it also rewrites the text in
+// plain decimal, because CLI11 itself clamps an overlong number to
+// INT64_MAX and reads "010" as octal.
+CLI::Validator PositiveInt64();
+
 using ToolBody = std::function<ExitCode(const Config&)>;
 
 // In order: parse argv (--help → 0, bad usage → 64), set up logging, load the

@@ -22,8 +22,9 @@ A settled conflict stays in conflict_log with both images, the outcome, who
 settled it and when. apply and auto write only on the node that holds the
 lease, fenced as sync-run is, and never over a target row that changed since
 the conflict was logged (the next sync-run looks at it again). Exit codes:
-0 ok, 1 nothing matched or nothing could be settled, 69 PostgreSQL
-unreachable, 75 not the leader, 77 role unfit, 78 configuration.)");
+0 ok, 1 nothing matched or nothing could be settled, 64 bad flags or ids,
+69 PostgreSQL unreachable, 75 not the leader, 77 role unfit, 78
+configuration.)");
   tenantsync::CommonFlags flags;
   tenantsync::AddCommonFlags(app, flags);
   ResolveOptions o;
@@ -45,13 +46,13 @@ unreachable, 75 not the leader, 77 role unfit, 78 configuration.)");
   auto* list = app.add_subcommand("list", "List conflicts, oldest first");
   filters(list);
   list->add_flag("--pending", o.filter.pending_only, "Only those waiting to be settled");
-  list->add_option("--limit", o.filter.limit, "At most this many")->check(CLI::PositiveNumber);
+  list->add_option("--limit", o.filter.limit, "At most this many")->transform(tenantsync::PositiveInt64());
   list->add_flag("--json", o.json, "Print as JSON");
   list->callback([&] { o.command = Command::kList; });
 
   auto* show = app.add_subcommand("show", "Show one conflict: source and target side by side");
   int64_t show_id = 0;
-  show->add_option("ID", show_id, "Conflict id (from list)")->required()->check(CLI::PositiveNumber);
+  show->add_option("ID", show_id, "Conflict id (from list)")->required()->transform(tenantsync::PositiveInt64());
   show->add_flag("--json", o.json, "Print as JSON");
   show->callback([&] {
     o.command = Command::kShow;
@@ -59,7 +60,8 @@ unreachable, 75 not the leader, 77 role unfit, 78 configuration.)");
   });
 
   auto* apply = app.add_subcommand("apply", "Settle pending conflicts by id or by filter, taking one side");
-  apply->add_option("ID", o.filter.ids, "Conflict ids (or select them with --deployment/--table)");
+  apply->add_option("ID", o.filter.ids, "Conflict ids (or select them with --deployment/--table)")
+      ->transform(tenantsync::PositiveInt64());
   filters(apply);
   tenantsync::Take take = tenantsync::Take::kSource;
   apply->add_option("--take", take, "source, target or merged (the table's merge_fallback settles clashes)")

@@ -1,7 +1,8 @@
 #pragma once
 // A minimal JSON writer for --json output: objects, arrays, strings, numbers,
 // booleans and null, escaped per RFC 8259. Invalid UTF-8 is replaced by U+FFFD
-// so the output always parses.
+// so the output always parses. And a nesting bound for JSON read from
+// clients.
 
 #include <cstdint>
 #include <optional>
@@ -12,6 +13,12 @@
 namespace tenantsync {
 
 std::string JsonQuote(std::string_view text);
+
+// False when an array or object in `json` is nested more than `max_depth`
+// levels deep (brackets inside strings do not count). It does not validate
+// the text: whoever parses it does, after this bound keeps a recursive parser
+// (PostgreSQL's jsonb input) within its stack.
+bool JsonNestingWithin(std::string_view json, size_t max_depth);
 
 class JsonWriter {
  public:

@@ -161,5 +161,22 @@ TEST(JsonWriterTest, ArrayOfScalars) {
   EXPECT_EQ(w.str(), R"([1,"two",null,true,4.5,{}])");
 }
 
+TEST(JsonNestingTest, CountsArraysAndObjectsButNotBracketsInStrings) {
+  EXPECT_TRUE(JsonNestingWithin("", 0));
+  EXPECT_TRUE(JsonNestingWithin("42", 0));
+  EXPECT_FALSE(JsonNestingWithin("[]", 0));
+  EXPECT_TRUE(JsonNestingWithin("[{}, [], {\"a\": 1}]", 2));
+  EXPECT_FALSE(JsonNestingWithin("[{\"a\": [1]}]", 2));
+  EXPECT_TRUE(JsonNestingWithin(std::string(64, '[') + std::string(64, ']'), 64));
+  EXPECT_FALSE(JsonNestingWithin(std::string(65, '[') + std::string(65, ']'), 64));
+  // Unbalanced or invalid text is the parser's to refuse; only depth counts.
+  EXPECT_FALSE(JsonNestingWithin(std::string(20000, '['), 64));
+  EXPECT_TRUE(JsonNestingWithin("]]]][", 1));
+  // Inside strings, escaped quotes included, brackets are text.
+  EXPECT_TRUE(JsonNestingWithin("[\"[[[{{{\"]", 1));
+  EXPECT_TRUE(JsonNestingWithin("[\"\\\"[[[\"]", 1));
+  EXPECT_FALSE(JsonNestingWithin("[\"\\\\\", [[]]]", 2));  // "\\" ends the string before [[
+}
+
 }  // namespace
 }  // namespace tenantsync

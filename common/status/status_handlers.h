@@ -1,8 +1,10 @@
 #pragma once
-// The request router behind sync-status's HTTP server: one handler that
-// checks method and body size, then dispatches on the path.
+// The request router behind sync-status's HTTP server: checks the method,
+// then dispatches on the path. The request has been read in full, within the
+// server's limits, by status_connection.
 
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
 
 #include <memory>
 
@@ -13,14 +15,17 @@
 
 namespace tenantsync {
 
-class StatusHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+class StatusRouter {
  public:
   // `listener` is null when [status] cache_listen = false; it is only read
   // (for /metrics).
-  StatusHandlerFactory(const Config& config, std::shared_ptr<StateCache> state,
-                       std::shared_ptr<const CacheListener> listener, std::shared_ptr<SyncTrigger> trigger)
+  StatusRouter(const Config& config, std::shared_ptr<StateCache> state, std::shared_ptr<const CacheListener> listener,
+               std::shared_ptr<SyncTrigger> trigger)
       : config_(config), state_(std::move(state)), listener_(std::move(listener)), trigger_(std::move(trigger)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+
+  // Answers one request; `body` is all of its body. Never throws for a
+  // failure of its own (those are 500 and 503); only a failure to send.
+  void Serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, const std::string& body);
 
  private:
   const Config config_;

@@ -1,12 +1,13 @@
 #include "common/status/status_server.h"
 
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <chrono>
 #include <thread>
@@ -16,31 +17,13 @@
 #include "common/pg/connect_spec.h"
 #include "common/signals.h"
 #include "common/status/cache_listener.h"
+#include "common/status/client_connections.h"
+#include "common/status/status_connection.h"
 #include "common/status/status_handlers.h"
 #include "common/status/sync_trigger.h"
 
 namespace tenantsync {
 namespace {
-
-// While every worker thread is busy, a new connection is kept only if its
-// request has started to arrive within kIdleGraceMs; idle sockets are
-// closed at once instead of queueing ahead of real requests (reliability
-// §6: 20 idle connections starved a default Poco server).
-class ShedIdleWhenBusy : public Poco::Net::TCPServerConnectionFilter {
- public:
-  explicit ShedIdleWhenBusy(const Poco::Net::TCPServer* server) : server_(server) {}
-  bool accept(const Poco::Net::StreamSocket& socket) override {
-    if (server_->currentConnections() + server_->queuedConnections() < kMaxThreads) return true;
-    try {
-      return socket.poll(Poco::Timespan(0, kIdleGraceMs * 1000), Poco::Net::Socket::SELECT_READ);
-    } catch (const std::exception&) {
-      return false;
-    }
-  }
-
- private:
-  const Poco::Net::TCPServer* server_;
-};
 
 Poco::Net::SocketAddress ParseListen(const std::string& listen) {
   try {
@@ -58,7 +41,9 @@ struct StatusServer::Impl {
   std::shared_ptr<StateCache> cache;
   std::shared_ptr<CacheListener> listener;  // null when [status] cache_listen = false
   std::shared_ptr<SyncTrigger> trigger;
-  std::unique_ptr<Poco::Net::HTTPServer> server;
+  std::shared_ptr<ClientConnections> clients =
+      std::make_shared<ClientConnections>(kMaxSlowPerAddress, std::chrono::seconds(kRequestSeconds));
+  std::unique_ptr<Poco::Net::TCPServer> server;
   uint16_t port = 0;
   bool running = false;
 };
@@ -70,22 +55,33 @@ StatusServer::StatusServer(const Config& config, const std::string& sync_run_pat
   Poco::Net::SocketAddress address = ParseListen(config.status.listen);
   Poco::Net::ServerSocket socket;
   try {
-    socket.bind(address, true);
+    // SO_REUSEADDR lets a restart bind while old connections linger in
+    // TIME_WAIT. Not SO_REUSEPORT (Poco's two-argument bind() sets both): with
+    // it a second sync-status binds the same port and the kernel splits the
+    // connections between the two.
+    socket.bind(address, true, false);
     socket.listen(64);
-  } catch (const std::exception& e) {
-    throw IoError(fmt::format("cannot listen on {}: {}", config.status.listen, e.what()),
+  } catch (const Poco::Exception& e) {
+    throw IoError(fmt::format("cannot listen on {}: {}", config.status.listen, e.displayText()),
                   "is another sync-status running? Set [status] listen to a free address");
+  }
+  // Accept a connection only once its first bytes have arrived: a client
+  // that sends its request in one write is then seen to have sent all of it
+  // (ClientConnections does not count it as slow), and connections that
+  // send nothing do not reach a worker for kIoTimeoutSeconds. Linux only;
+  // without it everything still works, probes merely count as slow.
+  try {
+    socket.setOption(IPPROTO_TCP, TCP_DEFER_ACCEPT, kIoTimeoutSeconds);
+  } catch (const Poco::Exception& e) {
+    Log(LogLevel::kDebug, "TCP_DEFER_ACCEPT: {}", e.displayText());
   }
   impl_->port = socket.address().port();
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-  params->setTimeout(Poco::Timespan(kTimeoutSeconds, 0));
+  params->setTimeout(Poco::Timespan(kIoTimeoutSeconds, 0));
   params->setKeepAlive(false);
-  params->setKeepAliveTimeout(Poco::Timespan(2, 0));
-  params->setMaxKeepAliveRequests(1);
   params->setMaxThreads(kMaxThreads);
   params->setMaxQueued(kMaxQueued);
   params->setThreadIdleTime(Poco::Timespan(10, 0));
-  params->setServerName("sync-status");
   // Started after the socket is bound: a second sync-status on a taken
   // address fails above without having opened a LISTEN connection.
   if (config.status.cache_listen) {
@@ -100,9 +96,9 @@ StatusServer::StatusServer(const Config& config, const std::string& sync_run_pat
     impl_->listener =
         std::make_shared<CacheListener>(NodeConnectSpec(config, "sync-status-listen"), std::move(handlers));
   }
-  impl_->server = std::make_unique<Poco::Net::HTTPServer>(
-      new StatusHandlerFactory(config, impl_->cache, impl_->listener, impl_->trigger), impl_->pool, socket, params);
-  impl_->server->setConnectionFilter(new ShedIdleWhenBusy(impl_->server.get()));
+  auto router = std::make_shared<StatusRouter>(config, impl_->cache, impl_->listener, impl_->trigger);
+  impl_->server = std::make_unique<Poco::Net::TCPServer>(
+      new StatusConnectionFactory(params, std::move(router), impl_->clients), impl_->pool, socket, params);
 }
 
 StatusServer::~StatusServer() { Stop(); }
@@ -115,7 +111,8 @@ void StatusServer::Start() {
 void StatusServer::Stop() {
   if (!impl_->running) return;
   impl_->running = false;
-  impl_->server->stopAll(true);
+  impl_->server->stop();          // accepts no more, drops the queue
+  impl_->clients->ShutdownAll();  // ends the connections workers still serve
   impl_->pool.joinAll();
   if (impl_->listener) impl_->listener->Stop();
   impl_->trigger->JoinAll();

@@ -1,12 +1,19 @@
 #pragma once
-// sync-status's HTTP server (Poco::Net::HTTPServer) with the limits of
-// reliability §6: bound to [status] listen (127.0.0.1:9443 by default, never
-// the wildcard unless configured), 3 s socket timeout, no keep-alive, its own
-// pool of kMaxThreads threads, kMaxQueued queued connections, request bodies
-// up to kMaxBodyBytes (413 beyond), Poco's limit of 100 header fields (400
-// beyond), GET/HEAD/PUT/POST only (405), 404 for unknown paths. Under load,
-// connections that have sent nothing within kIdleGraceMs are shed at accept,
-// so idle sockets cannot starve /health and /metrics.
+// sync-status's HTTP server: Poco's TCPServer with sync-status's own
+// connection handling (status_connection) and these limits:
+// - bound to [status] listen (127.0.0.1:9443 by default, never the wildcard
+//   unless configured), without SO_REUSEPORT, so a busy port is an error;
+// - kMaxThreads worker threads, kMaxQueued connections waiting for one;
+// - kIoTimeoutSeconds for each read and write, and kRequestSeconds for the
+//   whole request: a client sending a header line every 2 s cannot hold a
+//   worker longer than that (ClientConnections);
+// - kMaxSlowPerAddress connections per client address whose request did not
+//   arrive whole with the connection. With more workers than that, one
+//   address cannot take them all, and /health from anywhere (the same
+//   address included, since its request arrives whole) is still served;
+// - no keep-alive; request bodies up to kMaxBodyBytes (413 beyond), JSON
+//   bodies nested up to kMaxJsonDepth (400 beyond), Poco's 100 header fields
+//   (400 beyond); GET/HEAD/PUT/POST only (405); 404 for unknown paths.
 
 #include <atomic>
 #include <cstddef>
@@ -19,11 +26,14 @@
 
 namespace tenantsync {
 
-inline constexpr int kMaxThreads = 8;
+inline constexpr int kMaxThreads = 16;
 inline constexpr int kMaxQueued = 16;
-inline constexpr int kTimeoutSeconds = 3;
+inline constexpr int kIoTimeoutSeconds = 3;
+inline constexpr int kRequestSeconds = 4;
+inline constexpr int kMaxSlowPerAddress = 8;
 inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
-inline constexpr int kIdleGraceMs = 50;
+inline constexpr std::size_t kMaxJsonDepth = 64;
+static_assert(kMaxThreads > kMaxSlowPerAddress, "one address's slow connections must leave workers for the rest");
 
 class StatusServer {
  public:

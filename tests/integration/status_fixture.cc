@@ -3,7 +3,12 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
+
+#include <sys/socket.h>
 
 #include <future>
 #include <memory>
@@ -37,6 +42,22 @@ HttpResult Http(uint16_t port, const std::string& method, const std::string& pat
   r.allow = response.get("Allow", "");
   Poco::StreamCopier::copyToString(in, r.body);
   return r;
+}
+
+std::string RawHttp(uint16_t port, const std::string& request) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+  socket.setReceiveTimeout(Poco::Timespan(15, 0));
+  std::string reply;
+  try {
+    // MSG_NOSIGNAL: a server that closes early must fail the test, not kill it.
+    socket.sendBytes(request.data(), static_cast<int>(request.size()), MSG_NOSIGNAL);
+    char buf[4096];
+    for (int n; (n = socket.receiveBytes(buf, sizeof buf)) > 0;) reply.append(buf, static_cast<size_t>(n));
+  } catch (const Poco::Net::NetException&) {
+    // A reset after the reply (the server closed with bytes unread): what
+    // arrived before it is the answer.
+  }
+  return reply;
 }
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

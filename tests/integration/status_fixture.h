@@ -25,6 +25,11 @@ struct HttpResult {
 HttpResult Http(uint16_t port, const std::string& method, const std::string& path, const std::string& body = "",
                 const std::string& token = "");
 
+// Sends `request` byte for byte on a new connection and returns all the
+// server sent back until it closed the connection: for requests an HTTP
+// client library would not send, and to see the status line as written.
+std::string RawHttp(uint16_t port, const std::string& request);
+
 bool Contains(const std::string& text, const std::string& part);
 size_t Count(const std::string& text, const std::string& part);
 

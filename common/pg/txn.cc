@@ -22,9 +22,6 @@ PgTxn::PgTxn(PgConn& conn, const PgTxnOptions& options) : conn_(conn) {
       " set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, MDY', true),"
       " set_config('IntervalStyle', 'postgres', true), set_config('extra_float_digits', '1', true),"
       " set_config('bytea_output', 'hex', true),"
-      // Marks the sync's own writes: a target table's capture trigger
-      // records only other writers' changes (sql/006_capture.sql).
-      " set_config('tenantsync.writer', 'sync', true),"
       // Batch-sized statements: compiling them costs more than it saves.
       " set_config('jit', 'off', true),"
       " set_config('synchronous_commit', CASE WHEN $4 THEN 'off' ELSE current_setting('synchronous_commit') END,"

@@ -134,26 +134,53 @@ ExitCode DeploymentList(PgConn& admin, const SchemaOptions& o) {
   return ExitCode::kOk;
 }
 
-// Connects as the node would and runs the privilege self-check every sync
-// tool runs at start, so an operator can vet a role before the timers do.
+// Vets cluster roles as an operator would before the timers do: the node's
+// own role as the node connects, or (--all, as the admin) every cluster's.
+// The full audit, which also looks beyond the metadata at the whole database.
 ExitCode CheckRole(const Config& config, const SchemaOptions& o) {
-  const std::string& cluster = config.RequireCluster();
-  PgConn conn = PgConn::Connect(NodeConnectSpec(config, "sync-schema"));
-  std::vector<std::string> problems = FindPrivilegeProblems(conn, cluster);
-  std::string role(conn.ExecOneRow("SELECT session_user").Get(0, 0));
-  if (o.json) {
-    JsonWriter w;
-    w.BeginObject().Key("role").String(role).Key("cluster").String(cluster).Key("ok").Bool(problems.empty());
-    w.Key("problems").BeginArray();
-    for (const std::string& p : problems) w.String(p);
-    w.EndArray().EndObject();
-    fmt::print("{}\n", w.str());
-  } else if (problems.empty()) {
-    fmt::print("role {} is fit to sync cluster {}: no superuser, no RLS bypass, no ownership, no DELETE or "
-               "TRUNCATE on metadata\n",
-               role, cluster);
+  struct Verdict {
+    RoleUnderCheck role;
+    std::vector<std::string> problems;
+  };
+  std::vector<Verdict> verdicts;
+  if (o.all) {
+    PgConn admin = PgConn::Connect(AdminConnectSpec(config, "sync-schema"));
+    for (RoleUnderCheck& r : ClusterRoles(admin)) {
+      std::vector<std::string> problems = FindRoleProblems(admin, r, "", AuditDepth::kFull);
+      verdicts.push_back({std::move(r), std::move(problems)});
+    }
+  } else {
+    const std::string& cluster = config.RequireCluster();
+    PgConn conn = PgConn::Connect(NodeConnectSpec(config, "sync-schema"));
+    std::vector<std::string> problems = FindPrivilegeProblems(conn, cluster, AuditDepth::kFull);
+    verdicts.push_back({{std::string(conn.ExecOneRow("SELECT session_user").Get(0, 0)), cluster}, problems});
   }
-  if (!problems.empty()) CheckSyncRolePrivileges(conn, cluster);  // throws 77 with the full list
+  size_t unfit = 0;
+  JsonWriter w;
+  if (o.all) w.BeginObject().Key("roles").BeginArray();
+  for (const Verdict& v : verdicts) {
+    if (!v.problems.empty()) ++unfit;
+    if (o.json) {
+      w.BeginObject().Key("role").String(v.role.role).Key("cluster").String(v.role.bound_cluster.value_or(""));
+      w.Key("ok").Bool(v.problems.empty()).Key("problems").BeginArray();
+      for (const std::string& p : v.problems) w.String(p);
+      w.EndArray().EndObject();
+    } else if (v.problems.empty()) {
+      fmt::print("role {} is fit to sync cluster {}, and holds nothing beyond the documented privileges\n",
+                 v.role.role, v.role.bound_cluster.value_or(""));
+    }
+  }
+  if (o.all) w.EndArray().Key("ok").Bool(unfit == 0).EndObject();
+  if (o.json) fmt::print("{}\n", w.str());
+  if (o.all && verdicts.empty() && !o.json) fmt::print("no clusters\n");
+  if (unfit > 0) {
+    std::string text;
+    for (const Verdict& v : verdicts) {
+      for (const std::string& p : v.problems) text += "\n  " + p;
+    }
+    throw PermissionError(fmt::format("{} of {} cluster role(s) unfit:{}", unfit, verdicts.size(), text),
+                          "docs/security.md lists what a cluster role may hold; revoke the rest as the admin");
+  }
   return ExitCode::kOk;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // sync-schema: applies migrations; manages cluster roles and deployments.
 // Everything here uses the admin connection ([postgres] admin_conninfo),
-// except check-role, which connects as the node does ([postgres] conninfo).
+// except check-role, which connects as the node does ([postgres] conninfo)
+// unless --all.
 
 #include <string>
 
@@ -27,6 +28,7 @@ struct SchemaOptions {
   bool if_not_exists = false;
   bool include_disabled = false;
   bool create_tables = false;  // deployment add --create-tables
+  bool all = false;            // check-role --all: every cluster's role, as the admin
 };
 
 ExitCode RunSchema(const Config& config, const SchemaOptions& options);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   sync-schema deployment list --cluster host-a
   sync-schema deployment remove acme
   sync-schema check-role --json            # as the node connects: is its role fit?
+  sync-schema check-role --all             # as the admin: audit every cluster's role
 
 Connects with [postgres] admin_conninfo ("" = PG* variables). Exit codes: 0 ok,
 1 status: migrations pending, 64 usage, 65 refused input (or a SQLite file that
@@ -81,6 +82,8 @@ unreachable, 77 permission, 78 configuration.)");
   auto* check = app.add_subcommand("check-role",
                                    "Connect as the node does ([postgres] conninfo) and vet its role; exit 77 if unfit");
   check->add_flag("--json", o.json, "Print as JSON");
+  check->add_flag("--all", o.all,
+                  "Connect as the admin and audit every cluster's role for privileges beyond the documented set");
   check->callback([&] { o.command = Command::kCheckRole; });
 
   return tenantsync::RunTool(app, argc, argv, flags,

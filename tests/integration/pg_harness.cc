@@ -332,6 +332,15 @@ int WaitExit(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::string SqlStateOf(PgConn& conn, const std::string& sql, const std::vector<PgParam>& params) {
+  try {
+    conn.Exec(sql, params);
+    return "";
+  } catch (const PgError& e) {
+    return e.sqlstate();
+  }
+}
+
 void WriteFile(const std::string& path, const std::string& content, int mode) {
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -107,6 +107,9 @@ pid_t SpawnQuiet(const std::vector<std::string>& argv);
 // Waits for it: its exit code, or 128 + the signal that ended it.
 int WaitExit(pid_t pid);
 
+// Runs `sql` and returns the SQLSTATE it failed with ("" when it succeeded).
+std::string SqlStateOf(PgConn& conn, const std::string& sql, const std::vector<PgParam>& params = {});
+
 // Writes a file with the given mode.
 void WriteFile(const std::string& path, const std::string& content, int mode = 0600);
 

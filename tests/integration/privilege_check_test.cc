@@ -34,7 +34,7 @@ class PrivilegeCheckTest : public PgTest {
 
   std::vector<std::string> Problems() {
     PgConn conn = ConnectAsCluster(cluster_);
-    return FindPrivilegeProblems(conn, cluster_);
+    return FindPrivilegeProblems(conn, cluster_, AuditDepth::kFull);
   }
 
   std::string cluster_, role_;
@@ -66,10 +66,59 @@ TEST_F(PrivilegeCheckTest, BypassRlsIsRefused) {
 
 TEST_F(PrivilegeCheckTest, DeleteOrTruncateOnMetadataIsRefused) {
   AlterRole("GRANT DELETE ON sync_metadata.sync_jobs TO {}");
-  EXPECT_TRUE(AnyContains(Problems(), "may DELETE or TRUNCATE metadata tables: sync_jobs"));
+  EXPECT_TRUE(AnyContains(Problems(), "may DELETE sync_metadata.sync_jobs (every column)"));
   AlterRole("REVOKE DELETE ON sync_metadata.sync_jobs FROM {}");
   AlterRole("GRANT TRUNCATE ON sync_metadata.hosts TO {}");
-  EXPECT_TRUE(AnyContains(Problems(), "hosts"));
+  EXPECT_TRUE(AnyContains(Problems(), "may TRUNCATE sync_metadata.hosts"));
+}
+
+// The documented set is column grants: a table-wide INSERT or UPDATE (which
+// would also allow strong table locks), a grant on an identity or routing
+// column, or EXECUTE on an internal function is more than a node needs.
+TEST_F(PrivilegeCheckTest, PrivilegesBeyondTheDocumentedSetAreRefused) {
+  AlterRole("GRANT UPDATE ON sync_metadata.leader_election TO {}");
+  AlterRole("GRANT INSERT (host_id) ON sync_metadata.hosts TO {}");
+  AlterRole("GRANT UPDATE (sqlite_path) ON sync_metadata.client_deployments TO {}");
+  AlterRole("GRANT EXECUTE ON FUNCTION sync_metadata.capture_write() TO {}");
+  AlterRole("GRANT SELECT ON sync_metadata.clusters TO {}");
+  std::vector<std::string> problems = Problems();
+  EXPECT_TRUE(AnyContains(problems, "may UPDATE sync_metadata.leader_election (every column)"));
+  EXPECT_TRUE(AnyContains(problems, "may INSERT sync_metadata.hosts (host_id)"));
+  EXPECT_TRUE(AnyContains(problems, "may UPDATE sync_metadata.client_deployments (sqlite_path)"));
+  EXPECT_TRUE(AnyContains(problems, "may EXECUTE sync_metadata.capture_write()"));
+  EXPECT_TRUE(AnyContains(problems, "may SELECT sync_metadata.clusters"));
+}
+
+TEST_F(PrivilegeCheckTest, AMissingColumnGrantIsRefused) {
+  AlterRole("REVOKE INSERT (version) ON sync_metadata.hosts FROM sync_service");
+  EXPECT_TRUE(AnyContains(Problems(), "lacks INSERT on sync_metadata.hosts (version)"));
+}
+
+// Beyond the metadata (the full audit of check-role): CREATE on the
+// database, objects it owns, another cluster's tables.
+TEST_F(PrivilegeCheckTest, TheFullAuditLooksAtTheWholeDatabase) {
+  AlterRole(fmt::format("GRANT CREATE ON DATABASE {} TO {{}}", Admin().QuoteIdentifier(dbname_)));
+  PgConn admin = Admin();
+  admin.ExecScript("CREATE SCHEMA other; CREATE TABLE other.t (v text); CREATE TABLE other.mine (v text)");
+  AlterRole("GRANT SELECT ON other.t TO {}");
+  AlterRole("ALTER TABLE other.mine OWNER TO {}");
+  std::vector<std::string> problems = Problems();
+  EXPECT_TRUE(AnyContains(problems, "may CREATE in database"));
+  EXPECT_TRUE(AnyContains(problems, "may SELECT other.t"));
+  EXPECT_TRUE(AnyContains(problems, "owns other.mine"));
+  // The quick check every tool runs at start does not scan the database.
+  PgConn conn = ConnectAsCluster(cluster_);
+  EXPECT_FALSE(AnyContains(FindPrivilegeProblems(conn, cluster_), "may SELECT other.t"));
+}
+
+TEST_F(PrivilegeCheckTest, TimeoutsTheRoleRaisedOrDroppedAreRefused) {
+  AlterRole("ALTER ROLE {} SET lock_timeout = 0");
+  AlterRole("ALTER ROLE {} RESET idle_in_transaction_session_timeout");
+  AlterRole("ALTER ROLE {} SET statement_timeout = '2d'");
+  std::vector<std::string> problems = Problems();
+  EXPECT_TRUE(AnyContains(problems, "lock_timeout = 0: unbounded"));
+  EXPECT_TRUE(AnyContains(problems, "has no idle_in_transaction_session_timeout of its own"));
+  EXPECT_TRUE(AnyContains(problems, "statement_timeout = 2d, above the most [postgres] statement_timeout_seconds accepts"));
 }
 
 TEST_F(PrivilegeCheckTest, OwningMetadataIsRefused) {

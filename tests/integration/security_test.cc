@@ -11,16 +11,6 @@
 namespace tenantsync::testing {
 namespace {
 
-// Runs `sql` and returns the SQLSTATE it failed with ("" when it succeeded).
-std::string SqlStateOf(PgConn& conn, const std::string& sql, const std::vector<PgParam>& params = {}) {
-  try {
-    conn.Exec(sql, params);
-    return "";
-  } catch (const PgError& e) {
-    return e.sqlstate();
-  }
-}
-
 constexpr const char* kInsufficientPrivilege = "42501";
 
 class SecurityTest : public PgTest {
@@ -175,8 +165,8 @@ TEST_F(SecurityTest, ForgedHostIdSeesAndWritesNothingOfAnotherCluster) {
             0);
   EXPECT_EQ(CountVisible(a, "sync_metadata.sync_jobs"), 0);
   EXPECT_EQ(CountVisible(a, "sync_metadata.client_deployments"), 1);  // its own only
-  EXPECT_EQ(a.Exec("UPDATE sync_metadata.hosts SET hostname = 'hijacked' WHERE host_id = $1", {b_host_}).Affected(),
-            0);
+  EXPECT_EQ(SqlStateOf(a, "UPDATE sync_metadata.hosts SET hostname = 'hijacked' WHERE host_id = $1", {b_host_}),
+            kInsufficientPrivilege);
   EXPECT_EQ(SqlStateOf(a, "INSERT INTO sync_metadata.hosts (cluster_name, hostname) VALUES ($1, 'spy')", {b_}),
             kInsufficientPrivilege);
   EXPECT_EQ(a.Exec("UPDATE sync_metadata.sync_jobs SET status = 'failed'").Affected(), 0);

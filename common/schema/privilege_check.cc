@@ -264,7 +264,11 @@ std::vector<std::string> FindRoleProblems(PgConn& conn, const RoleUnderCheck& r,
   if (facts.rows() != 1) return {fmt::format("role {} does not exist", r.role)};
   std::vector<std::string> problems;
   const std::string& role = r.role;
-  if (facts.Get(0, 0) == "t") problems.push_back(fmt::format("role {} is a superuser", role));
+  if (facts.Get(0, 0) == "t") {
+    // A superuser holds every privilege: listing each one would bury the
+    // only finding that matters.
+    return {fmt::format("role {} is a superuser: it bypasses every grant and policy", role)};
+  }
   if (facts.Get(0, 1) == "t") problems.push_back(fmt::format("role {} bypasses row-level security", role));
   if (facts.Get(0, 2) == "t") problems.push_back(fmt::format("role {} can create roles", role));
   if (facts.Get(0, 3) == "t") problems.push_back(fmt::format("role {} can create databases", role));

@@ -32,12 +32,20 @@ std::unique_ptr<EmbeddedCluster>& ClusterSlot() {
   return cluster;
 }
 
-std::string ReadAll(int fd) {
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  return out;
+// Reads what the ready descriptors of a stdout/stderr pair hold into their
+// sinks; a descriptor at end of file (or failing) is closed and set to -1.
+void ReadReady(pollfd (&fds)[2], std::string* const (&sinks)[2]) {
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+    char buf[4096];
+    ssize_t n = read(fds[i].fd, buf, sizeof buf);
+    if (n > 0) {
+      sinks[i]->append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      close(fds[i].fd);
+      fds[i].fd = -1;
+    }
+  }
 }
 
 // Unique per test and per run: roles are shared by every database of the cluster.
@@ -170,11 +178,17 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector
   close(out_pipe[1]);
   close(err_pipe[1]);
   ProcessResult result;
-  // stderr is drained after stdout; outputs here are small enough for the pipe.
-  result.out = ReadAll(out_pipe[0]);
-  result.err = ReadAll(err_pipe[0]);
-  close(out_pipe[0]);
-  close(err_pipe[0]);
+  // Both pipes are drained together: a program that fills one while the
+  // other is read first would block on its write forever.
+  std::string* const sinks[2] = {&result.out, &result.err};
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
+    ReadReady(fds, sinks);
+  }
+  for (pollfd& f : fds) {
+    if (f.fd >= 0) close(f.fd);
+  }
   result.exit_code = WaitExit(pid);
   return result;
 }
@@ -241,7 +255,7 @@ ProcessResult RunProcessWithTimeout(const std::vector<std::string>& argv, std::c
   close(out_pipe[1]);
   close(err_pipe[1]);
   ProcessResult result;
-  std::string* sinks[2] = {&result.out, &result.err};
+  std::string* const sinks[2] = {&result.out, &result.err};
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   Clock::time_point deadline = Clock::now() + timeout;
   std::optional<Clock::time_point> exited_at;
@@ -256,17 +270,7 @@ ProcessResult RunProcessWithTimeout(const std::vector<std::string>& argv, std::c
       result.timed_out = true;
     }
     if (poll(fds, 2, 50) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[4096];
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) {
-        sinks[i]->append(buf, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-      }
-    }
+    ReadReady(fds, sinks);
   }
   for (pollfd& f : fds) {
     if (f.fd >= 0) close(f.fd);

@@ -49,6 +49,7 @@ TEST_F(PrivilegeCheckTest, TheClusterRoleAsCreatedPasses) {
 TEST_F(PrivilegeCheckTest, SuperuserIsRefused) {
   PgConn admin = Admin();  // the bootstrap superuser
   std::vector<std::string> problems = FindPrivilegeProblems(admin, cluster_);
+  ASSERT_EQ(problems.size(), 1u) << "a superuser holds every privilege; one finding says so";
   EXPECT_TRUE(AnyContains(problems, "is a superuser"));
   try {
     CheckSyncRolePrivileges(admin, cluster_);

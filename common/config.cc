@@ -118,7 +118,7 @@ class SectionReader {
   std::set<std::string> known_;
 };
 
-// Secrets never live in the config file (design §9): a conninfo that carries
+// Secrets never live in the config file (docs/configuration.md): a conninfo that carries
 // a password is refused. libpq's parse error is not echoed, since it can quote
 // pieces of the string.
 void RefuseInlinePassword(const toml::table& section, const char* key, const std::string& conninfo,

@@ -1,5 +1,5 @@
 #pragma once
-// The configuration file (TOML, design §9). Key names are a contract with
+// The configuration file (TOML, docs/configuration.md). Key names are a contract with
 // operators; every key has a default and a line in docs/configuration.md.
 // Errors name file:line:column. Unknown keys are refused, so a typo never
 // silently falls back to a default.

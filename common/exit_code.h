@@ -1,5 +1,5 @@
 #pragma once
-// The one table of process exit codes (design §7, sysexits.h). docs/exit-codes.md
+// The one table of process exit codes (sysexits.h). docs/exit-codes.md
 // and the systemd units must agree with it; tests/unit/exit_code_test.cc checks.
 
 #include <span>

@@ -49,7 +49,7 @@ std::string OpenWebuiDdl(SqlDialect dialect, WebuiSchema schema) {
   bool sqlite = dialect == SqlDialect::kSqlite;
   std::string ddl(Fixture(sqlite ? "openwebui_0.6.43_sqlite.sql" : "openwebui_0.6.43_postgres.sql"));
   if (schema == WebuiSchema::kV0643) return ddl;
-  // openwebui-schema.md §7: the migration that adds pk_user_id/uq_user_id was
+  // Open WebUI: the migration that adds pk_user_id/uq_user_id was
   // edited after <= 0.6.40 databases had run it; they keep only the index.
   if (sqlite) {
     ReplaceOnce(ddl, ",\n\tCONSTRAINT pk_user_id PRIMARY KEY (id),\n\tCONSTRAINT uq_user_id UNIQUE (id)\n);", "\n);");

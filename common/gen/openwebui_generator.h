@@ -3,7 +3,7 @@
 // for tests and benchmarks of the replicator. Same options → the same rows,
 // byte for byte (own PRNG, no clocks, no hash-order iteration).
 //
-// What the data imitates (docs: openwebui-schema.md §4-§5):
+// What the data imitates (Open WebUI's own tables and values):
 //   * JSON columns hold Python json.dumps() text: ASCII only (\uXXXX, emoji
 //     as surrogate pairs), ", " and ": " separators. Both the 4-character text
 //     `null` (ORM None) and SQL NULL (columns added by migrations) occur.

@@ -1,5 +1,5 @@
 #pragma once
-// The cluster's lease in sync_metadata.leader_election (design §6). One
+// The cluster's lease in sync_metadata.leader_election (docs/operations.md). One
 // statement acquires or renews it on the database's clock; its epoch (the
 // fencing token) grows by one at every change of holder, and every write
 // transaction of sync-run checks it (FenceCheck) and holds it until commit,

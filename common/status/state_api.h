@@ -1,5 +1,5 @@
 #pragma once
-// /api/v1/state/{key}: cache-aside over sync_metadata.state (design §8).
+// /api/v1/state/{key}: cache-aside over sync_metadata.state (docs/status.md).
 // PostgreSQL is the authority. Reads are served from a per-process cache for
 // [status] cache_ttl. A write goes to PostgreSQL, appends a cache_events row
 // and sends pg_notify('tenantsync_cache', <event id>), all in one statement

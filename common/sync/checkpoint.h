@@ -1,5 +1,5 @@
 #pragma once
-// The opt-in WAL checkpoint (design §5, [sync] checkpoint = "passive"), kept
+// The opt-in WAL checkpoint ([sync] checkpoint = "passive"), kept
 // from the original system. PASSIVE never waits on the app's locks and never
 // blocks its writers. It is skipped when another checkpoint owner is present
 // (Litestream keeps "<db>-litestream/" beside the file), and the connection

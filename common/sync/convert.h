@@ -1,7 +1,7 @@
 #pragma once
 // Converts SQLite values into fields of PostgreSQL's COPY text format. The
 // conversion is chosen by the *target* column's type (read once from the
-// catalog), never guessed per value from its text: design.md §5.
+// catalog), never guessed per value from its text.
 //
 // The produced text assumes the connection's client_encoding is UTF8 (text is
 // validated as UTF-8 and copied as is). Timestamps and dates are written with

@@ -1,5 +1,5 @@
 #pragma once
-// The metrics textfile a sync-run leaves for each deployment (design §8):
+// The metrics textfile a sync-run leaves for each deployment (docs/status.md):
 // <state_dir>/metrics/sync-run-<deployment>.prom, replaced atomically, in the
 // node_exporter textfile-collector format. sync-status serves them too.
 

@@ -1,4 +1,4 @@
-// The cluster lease (design §6): one winner per race, an epoch that grows by
+// The cluster lease: one winner per race, an epoch that grows by
 // one per change of holder, release, and fencing that refuses a stale epoch.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -25,7 +25,7 @@ class LeaseTest : public TenantTest {
   }
 };
 
-// reliability.md test 1: contenders released together on an expired lease.
+// Contenders released together on an expired lease.
 TEST_F(LeaseTest, RaceOnAnExpiredLeaseHasExactlyOneWinnerAndTheEpochGrowsByOne) {
   constexpr int kContenders = 8, kRounds = 200;
   std::vector<PgConn> conns;

@@ -1,4 +1,4 @@
-// The privilege self-check (design §4): a sync tool refuses a role that could
+// The privilege self-check: a sync tool refuses a role that could
 // do more than it should, and one that could not do its job.
 #include <fmt/format.h>
 #include <gtest/gtest.h>

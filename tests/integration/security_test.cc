@@ -1,4 +1,4 @@
-// The security model (design §4, docs/security.md), checked as a cluster's
+// The security model (docs/security.md), checked as a cluster's
 // own login role over TCP with its password: the original system's 13 checks,
 // the forged-setting attack that broke it, and tenant schema isolation.
 #include <fmt/format.h>

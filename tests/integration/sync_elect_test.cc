@@ -161,7 +161,7 @@ INSERT INTO chat SELECT 'chat-' || i, 'Chat ' || i, 1727740800 + i, '{"blob": "'
 constexpr const char* kPostgresChat =
     "CREATE TABLE {schema}.chat (id text PRIMARY KEY, title text NOT NULL, updated_at bigint NOT NULL, chat json);";
 
-// reliability.md test 3: SIGSTOP the leader in the middle of its writes, let
+// SIGSTOP the leader in the middle of its writes, let
 // the lease expire and the peer take over, SIGCONT: it commits nothing more
 // and exits 75.
 TEST_F(SyncElectTest, PausedLeaderWritesNothingAfterTheTakeoverAndExits75) {

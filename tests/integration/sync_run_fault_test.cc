@@ -48,7 +48,7 @@ class SyncRunFaultTest : public TenantTest {
   }
 };
 
-// reliability.md, test 4: kill -9 at random points; the next run converges
+// kill -9 at random points; the next run converges
 // with nothing lost and nothing duplicated.
 TEST_F(SyncRunFaultTest, KilledAtRandomPointsTheNextRunConverges) {
   std::string source = tmp_.File("webui.db");

@@ -173,7 +173,7 @@ TEST_F(SyncSchemaCliTest, ClusterPasswordIsWrittenOwnerOnlyAndPrintedOnlyWhenAsk
                PgError);
 }
 
-// design §2: secrets never appear in argv, logs or error messages.
+// Secrets never appear in argv, logs or error messages.
 TEST_F(SyncSchemaCliTest, FailedLoginNeverShowsThePassword) {
   ApplySchema();
   std::string cluster = AddCluster("secret");

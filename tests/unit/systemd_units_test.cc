@@ -278,7 +278,7 @@ TEST(SystemdUnitsTest, ToolsRunWithTheDefaultConfigPath) {
 }
 
 // Type=oneshot has no start timeout by default: a hung run would block the
-// timer for ever (design §6). Every oneshot sets a finite TimeoutStartSec=.
+// timer for ever. Every oneshot sets a finite TimeoutStartSec=.
 // The units that run our code get the password as a credential, as the user
 // the sandbox defines.
 TEST(SystemdUnitsTest, OneshotsAreBoundedAndGetTheCredential) {

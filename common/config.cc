@@ -342,11 +342,20 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
     r.Duration("cache_poll_interval", config.status.cache_poll_interval);
     r.RefuseUnknown();
   }
+  {
+    SectionReader r(SectionOrEmpty(root, "retention", origin), origin, "retention");
+    r.Duration("jobs", config.retention.jobs);
+    r.Duration("conflicts", config.retention.conflicts);
+    r.Duration("quarantine", config.retention.quarantine);
+    r.Duration("cache_events", config.retention.cache_events);
+    r.RefuseUnknown();
+  }
   for (const auto& [key, node] : root) {
-    static const std::set<std::string> kSections{"node", "postgres", "lease", "sync", "tables", "status"};
+    static const std::set<std::string> kSections{"node",   "postgres", "lease",    "sync",
+                                                 "tables", "status",   "retention"};
     if (!kSections.count(std::string(key.str()))) {
       throw ConfigError(fmt::format("{}: unknown section [{}]", Where(origin, node.source()), key.str()),
-                        "sections are: node, postgres, lease, sync, tables, status");
+                        "sections are: node, postgres, lease, sync, tables, status, retention");
     }
   }
   return config;

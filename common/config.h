@@ -105,6 +105,16 @@ struct StatusConfig {
   std::chrono::seconds cache_poll_interval{1};
 };
 
+// How long `sync-schema prune` keeps history (docs/operations.md,
+// "Retention"). Totals and open items are never pruned: finished job rows,
+// settled conflicts (counted first) and resolved quarantine rows are.
+struct RetentionConfig {
+  std::chrono::seconds jobs{14 * 86400};
+  std::chrono::seconds conflicts{90 * 86400};
+  std::chrono::seconds quarantine{14 * 86400};
+  std::chrono::seconds cache_events{86400};
+};
+
 struct Config {
   std::string source_path;  // the file it was read from; "" when defaults only
   NodeConfig node;
@@ -113,6 +123,7 @@ struct Config {
   SyncConfig sync;
   std::map<std::string, TableConfig> tables;  // "*" holds the defaults
   StatusConfig status;
+  RetentionConfig retention;
 
   // The table's settings: its own section, else "*", else built-in defaults.
   const TableConfig& ForTable(const std::string& table) const;

@@ -28,7 +28,8 @@ void FsyncDirectoryOf(const std::string& path) {
 
 }  // namespace
 
-std::string WriteTempBeside(const std::string& path, std::string_view content, mode_t mode) {
+std::string WriteTempBeside(const std::string& path, std::string_view content, mode_t mode,
+                            Durability durability) {
   std::string temp = path + ".tmp-XXXXXX";
   int fd = mkstemp(temp.data());
   if (fd < 0) Fail("cannot create", temp);
@@ -50,7 +51,7 @@ std::string WriteTempBeside(const std::string& path, std::string_view content, m
     }
     written += static_cast<size_t>(n);
   }
-  int rc = fsync(fd);
+  int rc = durability == Durability::kDurable ? fsync(fd) : 0;
   int saved = errno;
   if (close(fd) != 0 && rc == 0) {
     rc = -1;
@@ -64,14 +65,14 @@ std::string WriteTempBeside(const std::string& path, std::string_view content, m
   return temp;
 }
 
-void CommitFile(const std::string& temp_path, const std::string& path) {
+void CommitFile(const std::string& temp_path, const std::string& path, Durability durability) {
   if (rename(temp_path.c_str(), path.c_str()) != 0) {
     int saved = errno;
     unlink(temp_path.c_str());
     errno = saved;
     Fail("cannot rename into", path);
   }
-  FsyncDirectoryOf(path);
+  if (durability == Durability::kDurable) FsyncDirectoryOf(path);
 }
 
 std::optional<std::string> ReadFileCapped(const std::string& path, size_t max_bytes) {
@@ -97,8 +98,8 @@ std::optional<std::string> ReadFileCapped(const std::string& path, size_t max_by
   return content;
 }
 
-void WriteFileAtomic(const std::string& path, std::string_view content, mode_t mode) {
-  CommitFile(WriteTempBeside(path, content, mode), path);
+void WriteFileAtomic(const std::string& path, std::string_view content, mode_t mode, Durability durability) {
+  CommitFile(WriteTempBeside(path, content, mode, durability), path, durability);
 }
 
 }  // namespace tenantsync

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 
 #include "common/error.h"
@@ -19,6 +20,7 @@
 #include "common/sqlite/file_state.h"
 #include "common/sync/capture.h"
 #include "common/sync/checkpoint.h"
+#include "common/sync/deployment_state.h"
 #include "common/sync/run_metrics.h"
 #include "common/sync/run_records.h"
 #include "common/sync/table_plan.h"
@@ -40,6 +42,9 @@ struct DeploymentResult {
   ExitCode code = ExitCode::kOk;
   double seconds = 0;
   bool wal = false;
+  // The source committed nothing since the last clean run: not opened.
+  bool unchanged = false;
+  std::string skip_key;  // SqliteFileState taken before the run began, with the settings
 };
 
 // WAL mode: one read transaction over the whole deployment, one snapshot.
@@ -173,6 +178,55 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   r.wal = wal;
 }
 
+// The key the next run may skip by, unless this run found something to
+// redo or to say again: an error, a difference --verify saw, or something
+// it could not copy (reported, and counted in the metrics file, on every
+// run until fixed). A quarantined row does not stop the skip: it is
+// retried at the file's next change, the next reconcile, or `sync-run
+// --full`, and /metrics counts it from the database meanwhile.
+std::string NextSkipKey(const RunOptions& o, const DeploymentResult& r) {
+  const DriftReport& d = r.drift;
+  bool clean = r.error.empty() && d.source_only_tables.empty() && d.source_only_columns.empty() &&
+               d.refused.empty() &&
+               std::all_of(r.diffs.begin(), r.diffs.end(), [](const TableDiff& t) { return t.equal(); });
+  return clean && !o.dry_run ? r.skip_key : "";
+}
+
+void Record(PgConn& conn, const Config& config, const RunOptions& o, LeaseKeeper& lease,
+            const DeploymentResult& r) {
+  RunRecord run{r.deployment.id, lease.host_id(), lease.epoch(), r.counts, r.error, r.seconds,
+                NextSkipKey(o, r), {}, config.sync.reconcile_every};
+  for (const TableReport& t : r.tables) run.tables.push_back(t.table);
+  PgTxn txn(conn, NodeTxnOptions(config));
+  lease.Fence(conn);
+  RecordRun(conn, run);
+  txn.Commit();
+}
+
+// On the way out after a stop signal: the run is recorded as failed if
+// the lease still allows it; nothing else may fail the exit.
+void RecordQuietly(PgConn& conn, const Config& config, const RunOptions& o, LeaseKeeper& lease,
+                   const DeploymentResult& r) {
+  try {
+    Record(conn, config, o, lease, r);
+  } catch (const std::exception& e) {
+    Log(LogLevel::kWarning, "deployment={}: the stopped run was not recorded: {}", r.deployment.name, e.what());
+  }
+}
+
+void WriteMetrics(const Config& config, const DeploymentResult& r) {
+  double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  RunMetrics::NotCopied not_copied{static_cast<long>(r.drift.source_only_tables.size()),
+                                   static_cast<long>(r.drift.refused.size()),
+                                   static_cast<long>(r.drift.source_only_columns.size())};
+  RunMetrics metrics{r.deployment.name, r.error.empty(), now, r.seconds, r.counts, {}, not_copied};
+  for (const TableReport& t : r.tables) {
+    std::string strategy(ToString(config.ForTable(t.table).conflict));
+    for (const auto& [outcome, n] : t.conflicts) metrics.conflicts.push_back({t.table, strategy, outcome, n});
+  }
+  WriteRunMetrics(config.node.state_dir, metrics);
+}
+
 // After the deployment's snapshot has closed, so our own reader does not
 // hold the checkpoint back.
 void MaybeCheckpoint(const Config& config, const RunOptions& o, const DeploymentResult& r) {
@@ -187,9 +241,20 @@ void MaybeCheckpoint(const Config& config, const RunOptions& o, const Deployment
 }
 
 void PrintText(const std::vector<DeploymentResult>& results, const RunOptions& o) {
+  // A fleet's idle tick is one line in the journal, not one per tenant.
+  long unchanged = std::count_if(results.begin(), results.end(), [](const auto& r) { return r.unchanged; });
+  bool one_line = o.deployment.empty() && unchanged > 0;
+  if (one_line) {
+    fmt::print("{} of {} deployment(s) unchanged since their last clean run: not read\n", unchanged,
+               results.size());
+  }
   for (const DeploymentResult& r : results) {
+    if (r.unchanged && one_line) continue;
     fmt::print("{} ({} -> {}): {}\n", r.deployment.name, r.deployment.sqlite_path, r.deployment.target_schema,
-               r.error.empty() ? "ok" : "FAILED: " + r.error);
+               !r.error.empty() ? "FAILED: " + r.error
+               : r.unchanged    ? "ok, unchanged since its last clean run"
+                                : "ok");
+    if (r.unchanged) continue;
     fmt::print("  {} rows read, {} written, {} quarantined, {} deleted in {:.2f}s{}\n", r.counts.rows_read,
                r.counts.rows_written, r.counts.rows_quarantined, r.counts.rows_deleted, r.seconds,
                o.dry_run ? " (dry run: nothing was kept)" : "");
@@ -229,7 +294,7 @@ void PrintJson(const std::vector<DeploymentResult>& results, const RunOptions& o
   for (const DeploymentResult& r : results) {
     w.BeginObject().Key("name").String(r.deployment.name).Key("ok").Bool(r.error.empty());
     w.Key("error").StringOrNull(r.error.empty() ? std::nullopt : std::optional<std::string>(r.error));
-    w.Key("exit_code").Int(ToInt(r.code)).Key("seconds").Double(r.seconds);
+    w.Key("exit_code").Int(ToInt(r.code)).Key("seconds").Double(r.seconds).Key("unchanged").Bool(r.unchanged);
     w.Key("rows_read").Int(r.counts.rows_read).Key("rows_written").Int(r.counts.rows_written);
     w.Key("rows_quarantined").Int(r.counts.rows_quarantined).Key("rows_deleted").Int(r.counts.rows_deleted);
     w.Key("tables").BeginArray();
@@ -291,18 +356,31 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
   std::optional<LeaseKeeper> lease;
   if (!o.dry_run) lease.emplace(TakeWriteLease(conn, config, "sync-run"));
 
+  std::map<int64_t, DeploymentState> states = LoadDeploymentStates(conn);
   std::vector<DeploymentResult> results;
+  std::vector<int64_t> unchanged;
   ExitCode worst = ExitCode::kOk;
   for (const DeploymentInfo& d : deployments) {
     DeploymentResult& r = results.emplace_back();
     r.deployment = d;
     auto started = Clock::now();
-    int64_t job = lease ? StartJob(conn, d.id, lease->host_id()) : 0;
+    // Taken before the file is opened: a commit after it only makes the next run read.
+    r.skip_key = SkipKey(SqliteFileState(d.sqlite_path), d, config);
+    auto state = states.find(d.id);
+    if (!o.full && !o.verify && state != states.end() && Unchanged(state->second, r.skip_key)) {
+      r.unchanged = true;
+      unchanged.push_back(d.id);
+      r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      if (!o.dry_run) WriteMetrics(config, r);
+      continue;
+    }
     try {
       SyncDeployment(conn, config, o, lease ? &*lease : nullptr, r);
       MaybeCheckpoint(config, o, r);
     } catch (const StopRequested& stop) {
-      if (job != 0) FinishJob(conn, job, r.counts, fmt::format("stopped by signal {}", stop.signal));
+      r.error = fmt::format("stopped by signal {}", stop.signal);
+      r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      if (lease) RecordQuietly(conn, config, o, *lease, r);
       throw;
     } catch (const LeaseLostError&) {
       throw;  // a node that lost the lease writes nothing more, not even its job row
@@ -318,22 +396,21 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
       if (!e.hint().empty()) Log(LogLevel::kError, "hint: {}", e.hint());
     }
     r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    if (job != 0) FinishJob(conn, job, r.counts, r.error);
-    if (!o.dry_run) {
-      double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-      RunMetrics::NotCopied not_copied{static_cast<long>(r.drift.source_only_tables.size()),
-                                       static_cast<long>(r.drift.refused.size()),
-                                       static_cast<long>(r.drift.source_only_columns.size())};
-      RunMetrics metrics{d.name, r.error.empty(), now, r.seconds, r.counts, {}, not_copied};
-      for (const TableReport& t : r.tables) {
-        std::string strategy(ToString(config.ForTable(t.table).conflict));
-        for (const auto& [outcome, n] : t.conflicts) metrics.conflicts.push_back({t.table, strategy, outcome, n});
-      }
-      WriteRunMetrics(config.node.state_dir, metrics);
-    }
+    if (lease) Record(conn, config, o, *lease, r);
+    if (!o.dry_run) WriteMetrics(config, r);
     if (worst == ExitCode::kOk && r.code != ExitCode::kOk) worst = r.code;
     Log(LogLevel::kInfo, "deployment={} read={} written={} quarantined={} deleted={} seconds={:.2f}", d.name,
         r.counts.rows_read, r.counts.rows_written, r.counts.rows_quarantined, r.counts.rows_deleted, r.seconds);
+  }
+  if (lease && !unchanged.empty()) {
+    PgTxn txn(conn, NodeTxnOptions(config));
+    lease->Fence(conn);
+    RecordUnchanged(conn, unchanged);
+    txn.Commit();
+  }
+  if (!unchanged.empty()) {
+    Log(LogLevel::kInfo, "{} of {} deployment(s) unchanged since their last clean run", unchanged.size(),
+        deployments.size());
   }
   o.json ? PrintJson(results, o) : PrintText(results, o);
   if (worst != ExitCode::kOk) return worst;

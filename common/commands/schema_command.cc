@@ -14,6 +14,7 @@
 #include "common/schema/deployments.h"
 #include "common/schema/migrator.h"
 #include "common/schema/privilege_check.h"
+#include "common/schema/prune.h"
 
 namespace tenantsync {
 namespace {
@@ -51,6 +52,23 @@ ExitCode Apply(PgConn& admin, const SchemaOptions& o) {
     return ExitCode::kOk;
   }
   for (const MigrationStatus& s : done) fmt::print("{} {}\n", o.dry_run ? "would apply" : "applied", s.name);
+  if (o.dry_run) fmt::print("dry run: nothing was written\n");
+  return ExitCode::kOk;
+}
+
+ExitCode Prune(PgConn& admin, const Config& config, const SchemaOptions& o) {
+  PruneCounts n = PruneHistory(admin, config.retention, o.dry_run);
+  if (o.json) {
+    JsonWriter w;
+    w.BeginObject().Key("dry_run").Bool(o.dry_run).Key(o.dry_run ? "would_remove" : "removed").BeginObject();
+    w.Key("jobs").Int(n.jobs).Key("conflicts").Int(n.conflicts).Key("quarantine").Int(n.quarantine);
+    w.Key("cache_events").Int(n.cache_events).EndObject().EndObject();
+    fmt::print("{}\n", w.str());
+    return ExitCode::kOk;
+  }
+  fmt::print("{} {} finished job rows, {} settled conflicts (counted first), {} resolved quarantine rows, {} cache "
+             "events\n",
+             o.dry_run ? "would remove" : "removed", n.jobs, n.conflicts, n.quarantine, n.cache_events);
   if (o.dry_run) fmt::print("dry run: nothing was written\n");
   return ExitCode::kOk;
 }
@@ -224,6 +242,7 @@ ExitCode RunSchema(const Config& config, const SchemaOptions& o) {
       RemoveDeployment(admin, o.name, o.dry_run, &plan);
       PrintPlan(plan, o.dry_run);
       return ExitCode::kOk;
+    case Command::kPrune: return Prune(admin, config, o);
     case Command::kCheckRole: break;  // handled above, without the admin connection
   }
   return ExitCode::kSoftware;

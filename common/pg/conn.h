@@ -31,6 +31,10 @@ class PgError : public Error {
 // A NULL-able text parameter.
 using PgParam = std::optional<std::string>;
 
+// A text[] literal for a parameter ($1::text[], $1::bigint[]): {"a","b"},
+// quotes and backslashes escaped.
+std::string PgArrayLiteral(const std::vector<std::string>& items);
+
 // Owns a PGresult. Values are text; Get() throws on NULL, GetOpt() does not.
 class PgResult {
  public:

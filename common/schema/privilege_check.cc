@@ -14,7 +14,7 @@
 namespace tenantsync {
 namespace {
 
-// What sync_service holds in sync_metadata (sql/002, 003, 004, 010), as
+// What sync_service holds in sync_metadata (sql/002, 003, 004, 010, 011), as
 // docs/security.md lists it: SELECT on each of these relations, and INSERT
 // and UPDATE on the listed columns only. Never an identity column,
 // cluster_name (but on row_versions, where the policy pins it) or a routing
@@ -37,7 +37,8 @@ const std::vector<DocumentedGrant>& DocumentedGrants() {
        {"outcome", "resolved_row", "resolved_by", "resolved_at"}},
       {"cache_events", {"cache_key"}, {}},
       {"sync_jobs",
-       {"deployment_id", "host_id", "epoch", "status", "requested_by"},
+       {"deployment_id", "host_id", "epoch", "status", "requested_by", "started_at", "finished_at", "rows_read",
+        "rows_written", "rows_quarantined", "rows_deleted", "error"},
        {"status", "finished_at", "rows_read", "rows_written", "rows_quarantined", "rows_deleted", "error"}},
       {"sync_progress",
        {"deployment_id", "table_name", "watermark", "last_key", "rows_total", "last_synced_at", "last_full_at",
@@ -52,6 +53,13 @@ const std::vector<DocumentedGrant>& DocumentedGrants() {
        {"cluster_name", "deployment_id", "table_name", "row_key", "source_digest", "target_digest", "target_xmin",
         "source_image", "target_image"},
        {"source_digest", "target_digest", "target_xmin", "source_image", "target_image"}},
+      {"deployment_state",
+       {"deployment_id", "skip_key", "reconcile_due_at", "last_checked_at", "last_success_at", "last_status",
+        "last_error", "runs_succeeded", "runs_failed", "rows_read", "rows_written", "rows_quarantined",
+        "rows_deleted"},
+       {"skip_key", "reconcile_due_at", "last_checked_at", "last_success_at", "last_status", "last_error",
+        "runs_succeeded", "runs_failed", "rows_read", "rows_written", "rows_quarantined", "rows_deleted"}},
+      {"pruned_conflicts", {}, {}},
       {"client_deployments", {}, {}},
       {"schema_migrations", {}, {}},
       {"v_cluster_health", {}, {}},

@@ -40,8 +40,13 @@ std::string SqliteFileState(const std::string& path) {
   std::string state = StatPart(db) + "|" + Hex(header.data() + 24, 8) + Hex(header.data() + 92, 4);
   bool wal = header[18] == 2 || header[19] == 2;
   if (!wal) return state;
+  // No WAL content (no -wal file, or an empty one a reader left behind):
+  // everything committed is in the database file itself, whatever the -shm
+  // says. A reader opening the database creates both, so they must not
+  // change the fingerprint.
   struct stat w {};
-  state += "|wal " + (::stat((path + "-wal").c_str(), &w) == 0 ? StatPart(w) : std::string("none"));
+  if (::stat((path + "-wal").c_str(), &w) != 0 || w.st_size == 0) return state + "|wal empty";
+  state += "|wal " + StatPart(w);
   // The wal-index header, twice (48 bytes each); what follows (read marks)
   // changes with readers, not commits.
   std::array<unsigned char, 96> index{};

@@ -120,13 +120,23 @@ std::vector<StatusConflict> ReadPendingConflicts(PgConn& conn, int limit) {
 }
 
 std::vector<StatusJobTotals> ReadJobTotals(PgConn& conn) {
+  // Finished runs from the per-deployment totals (an unchanged tenant's run
+  // adds no sync_jobs row, and pruning removes old ones); requested and
+  // running jobs from sync_jobs' small partial index.
   PgResult r = conn.Exec(
-      "SELECT d.name, j.status, count(*), sum(j.rows_read), sum(j.rows_written), sum(j.rows_quarantined),"
-      " sum(j.rows_deleted)"
-      " FROM sync_metadata.sync_jobs j"
-      " JOIN sync_metadata.client_deployments d ON d.deployment_id = j.deployment_id"
-      " WHERE j.requested_by IS NULL OR j.requested_by NOT LIKE 'sync-status@%'"  // a trigger's request row
-      " GROUP BY d.name, j.status ORDER BY d.name, j.status");
+      "SELECT d.name, x.status, x.jobs, x.rows_read, x.rows_written, x.rows_quarantined, x.rows_deleted"
+      "  FROM sync_metadata.deployment_state s"
+      "  JOIN sync_metadata.client_deployments d ON d.deployment_id = s.deployment_id,"
+      "  LATERAL (VALUES ('succeeded', s.runs_succeeded, s.rows_read, s.rows_written, s.rows_quarantined,"
+      "                   s.rows_deleted),"
+      "                  ('failed', s.runs_failed, 0, 0, 0, 0)) x(status, jobs, rows_read, rows_written,"
+      "                                                          rows_quarantined, rows_deleted)"
+      " WHERE s.cluster_name = sync_metadata.my_cluster()"
+      " UNION ALL"
+      " SELECT d.name, j.status, count(*), 0, 0, 0, 0 FROM sync_metadata.sync_jobs j"
+      "  JOIN sync_metadata.client_deployments d ON d.deployment_id = j.deployment_id"
+      " WHERE j.cluster_name = sync_metadata.my_cluster() AND j.status IN ('requested', 'running')"
+      " GROUP BY d.name, j.status ORDER BY 1, 2");
   std::vector<StatusJobTotals> out;
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back({std::string(r.Get(i, 0)), std::string(r.Get(i, 1)), ToInt64(r.Get(i, 2)), ToInt64(r.Get(i, 3)),
@@ -136,8 +146,15 @@ std::vector<StatusJobTotals> ReadJobTotals(PgConn& conn) {
 }
 
 std::vector<StatusConflictTotals> ReadConflictTotals(PgConn& conn) {
+  // Live conflicts plus those a prune folded into pruned_conflicts, so the
+  // counters never go down.
   PgResult r = conn.Exec(
-      "SELECT d.name, c.table_name, c.strategy, c.outcome, count(*) FROM sync_metadata.conflict_log c"
+      "SELECT d.name, c.table_name, c.strategy, c.outcome, sum(c.n) FROM ("
+      "   SELECT deployment_id, table_name, strategy, outcome, count(*) AS n FROM sync_metadata.conflict_log"
+      "    WHERE cluster_name = sync_metadata.my_cluster() GROUP BY 1, 2, 3, 4"
+      "   UNION ALL"
+      "   SELECT deployment_id, table_name, strategy, outcome, conflicts FROM sync_metadata.pruned_conflicts"
+      "    WHERE cluster_name = sync_metadata.my_cluster()) c"
       " JOIN sync_metadata.client_deployments d ON d.deployment_id = c.deployment_id"
       " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
   std::vector<StatusConflictTotals> out;

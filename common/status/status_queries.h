@@ -1,7 +1,8 @@
 #pragma once
 // sync-status: what the node's role can read about its cluster, in one
 // snapshot per request (v_cluster_health, leader_election, v_sync_lag,
-// v_pending_conflicts, sync_jobs). Row-level security limits every query to
+// v_pending_conflicts, deployment_state, sync_jobs). Row-level security and
+// an explicit cluster filter (so an index leading with it serves) limit every query to
 // the node's own cluster.
 
 #include <cstdint>
@@ -60,7 +61,8 @@ struct StatusConflict {
   double age_seconds = 0;
 };
 
-// Job counts and row sums from sync_jobs, per deployment and status.
+// Run counts and row sums per deployment (deployment_state: finished runs,
+// never decreasing) and open jobs (sync_jobs: requested, running).
 struct StatusJobTotals {
   std::string deployment;
   std::string status;

@@ -15,21 +15,6 @@ std::optional<int64_t> ParseOptInt(const std::optional<std::string>& text) {
   return std::stoll(*text);
 }
 
-// A text[] literal for PQexecParams: {"a","b"} with quotes and backslashes escaped.
-std::string TextArray(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 }  // namespace
 
 JobCounts& JobCounts::operator+=(const JobCounts& o) {
@@ -47,22 +32,6 @@ int64_t RegisterHost(PgConn& conn, const std::string& hostname, const std::strin
       "   last_heartbeat = clock_timestamp()"
       " RETURNING host_id",
       {hostname, version}).Get(0, 0)));
-}
-
-int64_t StartJob(PgConn& conn, int64_t deployment_id, int64_t host_id) {
-  return std::stoll(std::string(conn.ExecOneRow(
-      "INSERT INTO sync_metadata.sync_jobs (deployment_id, host_id, status) VALUES ($1, $2, 'running')"
-      " RETURNING job_id",
-      {std::to_string(deployment_id), std::to_string(host_id)}).Get(0, 0)));
-}
-
-void FinishJob(PgConn& conn, int64_t job_id, const JobCounts& c, const std::string& error) {
-  conn.Exec(
-      "UPDATE sync_metadata.sync_jobs SET status = $2, finished_at = clock_timestamp(), rows_read = $3,"
-      " rows_written = $4, rows_quarantined = $5, rows_deleted = $6, error = $7 WHERE job_id = $1",
-      {std::to_string(job_id), error.empty() ? "succeeded" : "failed", std::to_string(c.rows_read),
-       std::to_string(c.rows_written), std::to_string(c.rows_quarantined), std::to_string(c.rows_deleted),
-       error.empty() ? PgParam() : PgParam(error)});
 }
 
 TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::string& table, long reconcile_seconds) {
@@ -130,7 +99,7 @@ void QuarantineRows(PgConn& conn, int64_t deployment_id, const std::string& tabl
       " ON CONFLICT (deployment_id, table_name, row_key) WHERE resolved_at IS NULL DO UPDATE"
       "   SET raw_row = EXCLUDED.raw_row, reason = EXCLUDED.reason, last_seen = clock_timestamp(),"
       "       attempts = q.attempts + 1",
-      {std::to_string(deployment_id), table, TextArray(keys), TextArray(images), TextArray(reasons)});
+      {std::to_string(deployment_id), table, PgArrayLiteral(keys), PgArrayLiteral(images), PgArrayLiteral(reasons)});
 }
 
 long ResolveQuarantine(PgConn& conn, int64_t deployment_id, const std::string& table,
@@ -139,7 +108,7 @@ long ResolveQuarantine(PgConn& conn, int64_t deployment_id, const std::string& t
   return conn
       .Exec("UPDATE sync_metadata.quarantine SET resolved_at = clock_timestamp()"
             " WHERE deployment_id = $1 AND table_name = $2 AND resolved_at IS NULL AND row_key = ANY($3::jsonb[])",
-            {std::to_string(deployment_id), table, TextArray(keys)})
+            {std::to_string(deployment_id), table, PgArrayLiteral(keys)})
       .Affected();
 }
 

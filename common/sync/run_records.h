@@ -1,7 +1,7 @@
 #pragma once
-// What sync-run records in sync_metadata: its host, one sync_jobs row per
-// deployment and run, per-table progress (written in the same transaction as
-// the data it covers), and quarantined rows.
+// What sync-run records in sync_metadata: its host, per-table progress
+// (written in the same transaction as the data it covers), and quarantined
+// rows. Runs are recorded by deployment_state.h.
 
 #include <cstdint>
 #include <optional>
@@ -24,10 +24,6 @@ struct JobCounts {
 // Upserts this node's row keyed on (hostname, cluster) and heartbeats it;
 // returns its host_id, stable across restarts.
 int64_t RegisterHost(PgConn& conn, const std::string& hostname, const std::string& version);
-
-int64_t StartJob(PgConn& conn, int64_t deployment_id, int64_t host_id);
-// `error` empty: succeeded.
-void FinishJob(PgConn& conn, int64_t job_id, const JobCounts& counts, const std::string& error);
 
 struct TableProgress {
   std::optional<int64_t> watermark;  // change-column value fully synced by the last pass

@@ -58,9 +58,10 @@ class ConflictTest : public TenantTest, public ::testing::WithParamInterface<boo
 
   // Syncs with the given [tables.*] settings; the first sync of each test
   // copies the rows and records their versions.
-  ExitCode Sync(const std::string& tables_toml) {
+  ExitCode Sync(const std::string& tables_toml, bool full = false) {
     RunOptions options;
     options.progress = false;
+    options.full = full;
     return RunSync(NodeConfig(tables_toml), options);
   }
   void Source(const std::string& sql) { ExecSqlite(source_, sql); }

@@ -97,6 +97,19 @@ class SyncRunOpenWebuiTest : public TenantTest, public ::testing::WithParamInter
     EXPECT_EQ(checked, 31);
   }
 
+  // "table=rows" for every table in sync_metadata.
+  std::string MetadataRowCounts() {
+    PgConn admin = Admin();
+    PgResult tables = admin.Exec(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'sync_metadata' ORDER BY tablename");
+    std::string out;
+    for (int i = 0; i < tables.rows(); ++i) {
+      std::string table(tables.Get(i, 0));
+      out += table + "=" + Scalar(fmt::format("SELECT count(*) FROM sync_metadata.\"{}\"", table)) + " ";
+    }
+    return out;
+  }
+
   std::string XminFingerprint() {
     return Scalar(
         "SELECT md5(string_agg(x, ',' ORDER BY x)) FROM ("
@@ -127,12 +140,31 @@ TEST_P(SyncRunOpenWebuiTest, CopiesValueExactAndQuarantinesTheEdgeCases) {
   ExpectEveryRowAccountedFor();
 }
 
-TEST_P(SyncRunOpenWebuiTest, SecondRunWithoutChangeWritesNothing) {
+// An idle tick: no target row rewritten, no row added to any metadata
+// table, and no table created, not even a temporary stage table. A DDL
+// event trigger sees every CREATE, temporary or not.
+TEST_P(SyncRunOpenWebuiTest, ANoChangeRunAddsNoRowAndCreatesNoTable) {
   ASSERT_EQ(Sync(), ExitCode::kOk);
   std::string before = XminFingerprint();
+  std::string rows = MetadataRowCounts();
+  PgConn admin = Admin();
+  admin.Exec("CREATE TABLE public.ddl_seen (tag text NOT NULL)");
+  admin.Exec("CREATE FUNCTION public.note_ddl() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER"
+             " SET search_path = pg_catalog AS $$ BEGIN INSERT INTO public.ddl_seen VALUES (tg_tag); END $$");
+  admin.Exec("CREATE EVENT TRIGGER note_ddl ON ddl_command_end EXECUTE FUNCTION public.note_ddl()");
   ASSERT_EQ(Sync(), ExitCode::kOk);
   EXPECT_EQ(XminFingerprint(), before);
-  EXPECT_EQ(Scalar("SELECT rows_written FROM sync_metadata.sync_jobs ORDER BY job_id DESC LIMIT 1"), "0");
+  EXPECT_EQ(MetadataRowCounts(), rows);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.ddl_seen"), "0");
+  EXPECT_EQ(Scalar("SELECT runs_succeeded FROM sync_metadata.deployment_state"), "2");
+
+  // One changed row: the same checks see the stage table and the job row.
+  TenantTest::ExecSqlite(source_, "UPDATE chat SET title = 'edited', updated_at = 1800000000 WHERE rowid = 1");
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  EXPECT_NE(Scalar("SELECT count(*) FROM public.ddl_seen"), "0");
+  EXPECT_NE(MetadataRowCounts(), rows);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.chat WHERE title = 'edited'"), "1");
+  admin.Exec("DROP EVENT TRIGGER note_ddl");
 }
 
 TEST_P(SyncRunOpenWebuiTest, InsertsUpdatesAndDeletesAllAppear) {

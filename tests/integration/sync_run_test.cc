@@ -140,7 +140,13 @@ TEST_P(SyncRunTest, SecondRunWithoutChangeWritesNothing) {
   std::string before = Target("chat", {"id", "xmin::text"});
   ASSERT_EQ(Sync(), ExitCode::kOk);
   EXPECT_EQ(Target("chat", {"id", "xmin::text"}), before);
-  EXPECT_EQ(Scalar("SELECT rows_written FROM sync_metadata.sync_jobs ORDER BY job_id DESC LIMIT 1"), "0");
+  // The run that changed nothing is counted, but adds no job row. It read
+  // the file all the same: only_in_source is not in the target, which every
+  // run reports until it is fixed, so the tenant is never skipped.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.sync_jobs"), "1");
+  EXPECT_EQ(Scalar("SELECT runs_succeeded || ' ' || rows_written || ' ' || (skip_key IS NOT NULL)"
+                   " FROM sync_metadata.deployment_state"),
+            "2 10 false");
 }
 
 TEST_P(SyncRunTest, InsertsUpdatesAndDeletesAppear) {

@@ -49,6 +49,10 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(c.status.token_file, "/etc/tenantsync/status.token");
   EXPECT_TRUE(c.status.cache_listen);
   EXPECT_EQ(c.status.cache_poll_interval, seconds(1));
+  EXPECT_EQ(c.retention.jobs, seconds(14 * 86400));
+  EXPECT_EQ(c.retention.conflicts, seconds(90 * 86400));
+  EXPECT_EQ(c.retention.quarantine, seconds(14 * 86400));
+  EXPECT_EQ(c.retention.cache_events, seconds(86400));
 }
 
 TEST(ConfigTest, ReadsEveryKey) {
@@ -81,6 +85,11 @@ listen = "0.0.0.0:9999"
 token_file = "/run/ts/token"
 cache_listen = false
 cache_poll_interval = "1m"
+[retention]
+jobs = "2d"
+conflicts = "30d"
+quarantine = "1h"
+cache_events = "90s"
 )",
                          "t.toml");
   EXPECT_EQ(c.node.cluster, "eu-1");
@@ -106,6 +115,10 @@ cache_poll_interval = "1m"
   EXPECT_EQ(c.status.token_file, "/run/ts/token");
   EXPECT_FALSE(c.status.cache_listen);
   EXPECT_EQ(c.status.cache_poll_interval, seconds(60));
+  EXPECT_EQ(c.retention.jobs, seconds(2 * 86400));
+  EXPECT_EQ(c.retention.conflicts, seconds(30 * 86400));
+  EXPECT_EQ(c.retention.quarantine, seconds(3600));
+  EXPECT_EQ(c.retention.cache_events, seconds(90));
   EXPECT_EQ(c.RequireCluster(), "eu-1");
 }
 

@@ -61,6 +61,36 @@ TEST(SqliteFileStateTest, WalEveryCommitChangesItReadsDoNot) {
   EXPECT_NE(SqliteFileState(path), checkpointed);
 }
 
+// The app closed its last connection (SQLite then checkpoints and removes
+// the -wal file); a reader opening the database recreates an empty -wal and
+// a -shm. Nothing was committed, so the next run must still find the
+// tenant unchanged.
+TEST(SqliteFileStateTest, WalAReaderThatCreatesTheEmptyWalChangesNothing) {
+  ScopedTempDir dir;
+  std::string path = dir.File("webui.db");
+  {
+    SqliteDb app = SqliteDb::OpenReadWrite(path);
+    app.Exec("PRAGMA journal_mode = WAL");
+    app.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+    app.Exec("INSERT INTO t(v) VALUES ('a')");
+  }
+  std::string before = SqliteFileState(path);
+  ASSERT_FALSE(before.empty());
+  {
+    SqliteDb reader = SqliteDb::OpenReadOnly(path, 1000);
+    SqliteStmt count = reader.Prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(count.Step());
+    EXPECT_EQ(SqliteFileState(path), before);
+  }
+  EXPECT_EQ(SqliteFileState(path), before);
+  {
+    SqliteDb app = SqliteDb::OpenReadWrite(path);
+    app.Exec("UPDATE t SET v = 'b'");
+    EXPECT_NE(SqliteFileState(path), before);  // the commit sits in the WAL
+  }
+  EXPECT_NE(SqliteFileState(path), before);  // checkpointed into the file on close
+}
+
 TEST(SqliteFileStateTest, AMissingFileHasNoState) {
   ScopedTempDir dir;
   EXPECT_EQ(SqliteFileState(dir.File("missing.db")), "");

@@ -32,7 +32,8 @@ namespace fs = std::filesystem;
 const fs::path kUnitDir = fs::path(TENANTSYNC_SOURCE_DIR) / "systemd";
 
 // The units whose sandbox must score <= 2.0: everything that runs our code.
-const char* const kSandboxedServices[] = {"tenantsync-sync.service", "tenantsync-lease.service"};
+const char* const kSandboxedServices[] = {"tenantsync-sync.service", "tenantsync-lease.service",
+                                          "tenantsync-prune.service"};
 
 struct Directive {
   std::string section;
@@ -191,7 +192,8 @@ class StagedUnits {
 TEST(SystemdUnitsTest, TheUnitsArePresent) {
   std::vector<std::string> names;
   for (const Unit& u : LoadUnits()) names.push_back(u.name);
-  for (const char* expected : {"tenantsync-lease.service", "tenantsync-sync.service", "tenantsync-sync.timer"}) {
+  for (const char* expected : {"tenantsync-lease.service", "tenantsync-sync.service", "tenantsync-sync.timer",
+                               "tenantsync-prune.service", "tenantsync-prune.timer"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected << " missing in systemd/";
   }
 }
@@ -295,9 +297,12 @@ TEST(SystemdUnitsTest, OneshotsAreBoundedAndGetTheCredential) {
       EXPECT_NE(value, "0");
       EXPECT_FALSE(value.empty());
     }
+    // sync-schema (the prune) acts as the admin; every other tool as the node.
+    bool admin = unit.text.find("/usr/bin/sync-schema ") != std::string::npos;
     auto credential = unit.All("LoadCredential");
     ASSERT_EQ(credential.size(), 1U);
-    EXPECT_EQ(credential[0]->value, "tenantsync.password:/etc/tenantsync/tenantsync.password");
+    EXPECT_EQ(credential[0]->value, admin ? "tenantsync-admin.password:/etc/tenantsync/tenantsync-admin.password"
+                                          : "tenantsync.password:/etc/tenantsync/tenantsync.password");
     auto dynamic = unit.All("DynamicUser");
     ASSERT_EQ(dynamic.size(), 1U);
     EXPECT_EQ(dynamic[0]->value, "yes");

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   sync-schema deployment remove acme
   sync-schema check-role --json            # as the node connects: is its role fit?
   sync-schema check-role --all             # as the admin: audit every cluster's role
+  sync-schema prune --dry-run --json       # what [retention] would remove
 
 Connects with [postgres] admin_conninfo ("" = PG* variables). Exit codes: 0 ok,
 1 status: migrations pending, 64 usage, 65 refused input (or a SQLite file that
@@ -85,6 +86,13 @@ unreachable, 77 permission, 78 configuration.)");
   check->add_flag("--all", o.all,
                   "Connect as the admin and audit every cluster's role for privileges beyond the documented set");
   check->callback([&] { o.command = Command::kCheckRole; });
+
+  auto* prune = app.add_subcommand("prune",
+                                   "Remove history older than [retention]: finished jobs, settled conflicts "
+                                   "(counted first), resolved quarantine rows, cache events");
+  prune->add_flag("--dry-run", o.dry_run, "Count what would go; remove nothing");
+  prune->add_flag("--json", o.json, "Print the counts as JSON");
+  prune->callback([&] { o.command = Command::kPrune; });
 
   return tenantsync::RunTool(app, argc, argv, flags,
                              [&](const tenantsync::Config& config) { return tenantsync::RunSchema(config, o); });

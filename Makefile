@@ -4,14 +4,15 @@
 #   make run                 the main job on an embedded PostgreSQL (or CONFIG=FILE)
 #   make run SQLITE=/path/webui.db     (or USERS=N CHATS_PER_USER=M for a bigger generated tenant)
 #   make test                ASan+UBSan build, unit and integration tests on a real PostgreSQL
-#   make bench               Release build, end-to-end throughput vs psql COPY, micro-benchmarks
+#   make bench               Release build, end-to-end throughput vs psql COPY, micro-benchmarks, a fleet
+#   make bench-fleet         only the fleet part: 500 Open WebUI tenants, idle ticks, a crowded database
 #   make install PREFIX=/usr/local
 
 JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 export SQLITE CONFIG DEPLOYMENT USERS CHATS_PER_USER
 
-.PHONY: all deps deps-test build build-dev test bench run install clean
+.PHONY: all deps deps-test build build-dev test bench bench-fleet run install clean
 
 all: build
 
@@ -38,6 +39,12 @@ bench: deps
 	cmake --preset bench >/dev/null
 	cmake --build --preset bench -j $(JOBS)
 	scripts/bench.sh
+	scripts/bench-fleet.sh
+
+bench-fleet: deps
+	cmake --preset bench >/dev/null
+	cmake --build --preset bench -j $(JOBS)
+	scripts/bench-fleet.sh
 
 run: build
 	@scripts/run.sh

@@ -82,25 +82,40 @@ void LogDrift(const std::string& deployment, const DriftReport& d) {
   for (const std::string& r : d.refused) Log(LogLevel::kError, "deployment={} table {}", deployment, r);
 }
 
-std::function<void(const std::string&, const JobCounts&, size_t)> ProgressPrinter(const std::string& deployment,
-                                                                                 bool enabled) {
-  if (!enabled || !isatty(STDERR_FILENO)) return nullptr;
+// Progress of a long copy. On a terminal (and unless --no-progress): one
+// line redrawn every 0.5 s. Without one (under systemd, whatever
+// --no-progress says): a log line at most every 30 s
+// (log_progress_every), so the journal shows
+// a long first copy moving without filling up.
+std::function<void(const BatchProgress&)> ProgressPrinter(const std::string& deployment, const RunOptions& o) {
+  bool tty = o.progress && isatty(STDERR_FILENO);
+  auto period = tty ? std::chrono::milliseconds(500) : o.log_progress_every;
   auto started = std::make_shared<Clock::time_point>(Clock::now());
-  auto last = std::make_shared<Clock::time_point>(Clock::time_point{});
+  auto last = std::make_shared<Clock::time_point>(Clock::now());
   auto table_now = std::make_shared<std::string>();
-  return [=](const std::string& table, const JobCounts& c, size_t bytes) {
-    if (*table_now != table) {
-      *table_now = table;
+  return [=](const BatchProgress& p) {
+    if (*table_now != p.table) {
+      *table_now = p.table;
       *started = Clock::now();
     }
     auto now = Clock::now();
-    if (now - *last < std::chrono::milliseconds(500)) return;
+    if (now - *last < period) return;
     *last = now;
     double s = std::max(1e-3, std::chrono::duration<double>(now - *started).count());
-    std::fprintf(stderr, "\r%s/%s: %ld rows read, %ld written, %.1f MB, %.0f rows/s   ", deployment.c_str(),
-                 table.c_str(), c.rows_read, c.rows_written, static_cast<double>(bytes) / 1e6,
-                 static_cast<double>(c.rows_read) / s);
-    std::fflush(stderr);
+    double mb = static_cast<double>(p.bytes) / 1e6;
+    double rate = static_cast<double>(p.counts.rows_read) / s;
+    double share = p.max_rowid > 0 ? 100.0 * static_cast<double>(std::min(p.rowid, p.max_rowid)) /
+                                         static_cast<double>(p.max_rowid)
+                                   : 100.0;
+    if (tty) {
+      std::fprintf(stderr, "\r%s/%s: %ld rows read, %ld written, %.1f MB, %.0f rows/s, %.0f%%   ", deployment.c_str(),
+                   p.table.c_str(), p.counts.rows_read, p.counts.rows_written, mb, rate, share);
+      std::fflush(stderr);
+      return;
+    }
+    Log(LogLevel::kInfo,
+        "deployment={} table={} progress: {} rows read, {} written, {:.1f} MB, {:.0f} rows/s, rowid {} of {} ({:.0f}%)",
+        deployment, p.table, p.counts.rows_read, p.counts.rows_written, mb, rate, p.rowid, p.max_rowid, share);
   };
 }
 
@@ -147,7 +162,7 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
                   nullptr, 0, source_state};
   ctx.limits.max_rows = static_cast<size_t>(config.sync.batch_rows);
   ctx.limits.max_hold = std::chrono::milliseconds(wal ? 3'600'000 : config.sync.max_read_hold_ms);
-  ctx.on_batch = ProgressPrinter(r.deployment.name, o.progress);
+  ctx.on_batch = ProgressPrinter(r.deployment.name, o);
   if (lease != nullptr) ctx.fence = [lease](PgConn& c) { lease->Fence(c); };
   if (lease != nullptr) ctx.epoch = lease->epoch();
 
@@ -156,7 +171,7 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
     r.tables.push_back(SyncTable(ctx, table));
     r.counts += r.tables.back().counts;
   }
-  if (ctx.on_batch) std::fprintf(stderr, "\n");
+  if (o.progress && isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
   // Children before parents, so foreign keys never block a delete.
   for (size_t i = plan.tables.size(); i-- > 0;) {
     TableReport& report = r.tables[i];

@@ -2,6 +2,7 @@
 // sync-run: for each deployment of this node's cluster, copy what changed in
 // its SQLite file into its target schema (see common/sync/).
 
+#include <chrono>
 #include <string>
 
 #include "common/config.h"
@@ -16,6 +17,8 @@ struct RunOptions {
   bool dry_run = false;    // every write rolled back; nothing recorded
   bool json = false;
   bool progress = true;    // progress lines on stderr when it is a terminal
+  // Without a terminal, a long copy logs its progress this often (journal).
+  std::chrono::milliseconds log_progress_every{30'000};
 };
 
 // 0 all deployments synced (and, with --verify, equal); 1 --verify found a

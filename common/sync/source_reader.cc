@@ -216,6 +216,12 @@ std::optional<int64_t> TableReader::MaxChange() {
   return max.Int(0);
 }
 
+int64_t TableReader::MaxRowid() {
+  SqliteStmt max = db_.Prepare(fmt::format("SELECT max({}) FROM {}", plan_.source->rowid_alias,
+                                           QuoteSqliteIdentifier(plan_.source->name)));
+  return max.Step() && max.Type(0) == SQLITE_INTEGER ? max.Int(0) : 0;
+}
+
 std::string TableReader::ImageByKey(const std::string& key_json) {
   std::lock_guard lock(lookup_mutex_);
   BindKey(image_by_key_, key_json);

@@ -77,6 +77,10 @@ class TableReader {
   // The largest change-column value in the table now (one statement).
   std::optional<int64_t> MaxChange();
 
+  // The largest rowid now (0 when empty): how far a pass has to go, for
+  // progress lines. One B-tree descent.
+  int64_t MaxRowid();
+
   // The raw image of the row with this key, or "" when it is gone.
   std::string ImageByKey(const std::string& key_json);
 

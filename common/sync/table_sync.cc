@@ -93,6 +93,14 @@ std::string DigestSource(SyncContext& ctx, const TablePlan& plan, long& rows) {
   }
 }
 
+// What an incremental pass read: its window's start and the digest of the
+// rows in it. Equal for two passes: the window held the same rows with the
+// same values, so the second has nothing to write.
+std::string WindowDigest(const TableProgress& pass, const StreamDigest& digest) {
+  if (!pass.pass_since) return "";
+  return fmt::format("window {} {}", *pass.pass_since, digest.Hex());
+}
+
 }  // namespace
 
 int64_t OverlapUnits(int64_t watermark, int overlap_seconds) {
@@ -133,6 +141,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   // snapshot, and a row changed behind the scan's position carries a stamp
   // at least this large, so the next pass (from watermark - overlap) sees it.
   if (!resuming) pass.pass_max = reader.MaxChange();
+  int64_t max_rowid = ctx.on_batch ? reader.MaxRowid() : 0;
   BatchWriter writer(ctx.conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
   std::vector<std::string> open_keys = OpenQuarantineKeys(ctx.conn, ctx.deployment_id, plan.name);
   RetryQuarantined(ctx, plan, reader, writer, open_keys, report);
@@ -154,14 +163,11 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
     std::string digest = DigestSource(ctx, plan, rows);
     report.counts.rows_read += rows;
     if (digest == progress.source_digest) {
+      // Other tables changed, not this one. Nothing is written, not even the
+      // new file state: a file that commits nothing more skips the whole
+      // deployment, and a PostgreSQL write per unchanged table would cost
+      // more than the read it saves.
       report.source_unchanged = true;
-      // Other tables changed, not this one: next time the file state says so.
-      TableProgress seen = progress;
-      seen.source_file_state = ctx.source_state;
-      PgTxn txn(ctx.conn, ctx.txn);
-      if (ctx.fence) ctx.fence(ctx.conn);
-      SaveProgress(ctx.conn, ctx.deployment_id, plan.name, seen, false);
-      if (!ctx.dry_run) txn.Commit();
       return report;
     }
   }
@@ -201,14 +207,25 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
       pass.in_pass = false;
       pass.watermark = Max(progress.watermark, pass.pass_max);
       if (report.reconciled) pass.rows_total = rows_in_pass;
-      // Only a pass that read the table from its first row knows its digest.
-      pass.source_digest = plan.change < 0 && !resuming ? pass_digest.Hex() : "";
+      // Only a pass that read the table from its first row knows its digest;
+      // an incremental pass knows its window's (WindowDigest).
+      pass.source_digest = resuming            ? ""
+                           : plan.change < 0   ? pass_digest.Hex()
+                           : report.reconciled ? ""
+                                               : WindowDigest(pass, pass_digest);
       pass.source_file_state = plan.change < 0 && !resuming ? ctx.source_state : "";
     }
-    // Nothing read, nothing to record: a no-change run costs no transaction.
-    bool idle = first && finished && batch.rows_read == 0 && !progress.in_pass && !report.reconciled &&
-                pass.watermark == progress.watermark;
-    if (idle) break;
+    // Nothing read, or exactly the rows the last pass read from the same
+    // window (the overlap re-read of a table nobody changed, in a file that
+    // changed elsewhere): nothing to write or record, no transaction.
+    bool same_window = batch.rows_read > 0 && open.empty() && !pass.source_digest.empty() &&
+                       pass.source_digest == progress.source_digest;
+    bool idle = first && finished && (batch.rows_read == 0 || same_window) && !progress.in_pass &&
+                !report.reconciled && pass.watermark == progress.watermark;
+    if (idle) {
+      if (same_window) report.source_unchanged = true;
+      break;
+    }
 
     PgTxn txn(ctx.conn, ctx.txn);
     if (ctx.fence) ctx.fence(ctx.conn);
@@ -235,7 +252,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
     report.counts.rows_written += merged.written;
     report.counts.rows_quarantined += static_cast<long>(bad.size());
     for (const auto& [outcome, n] : merged.conflicts) report.conflicts[outcome] += n;
-    if (ctx.on_batch) ctx.on_batch(plan.name, report.counts, bytes);
+    if (ctx.on_batch) ctx.on_batch({plan.name, report.counts, bytes, batch.last_rowid, max_rowid});
     if (finished) break;
   }
   if (report.counts.rows_written > 0) CatchUpSequences(ctx, plan);

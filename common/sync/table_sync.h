@@ -19,6 +19,15 @@
 
 namespace tenantsync {
 
+// Where a table's pass stands after a batch.
+struct BatchProgress {
+  const std::string& table;
+  const JobCounts& counts;  // of this table, so far in this run
+  size_t bytes = 0;         // COPY data sent so far
+  int64_t rowid = 0;        // the last rowid read
+  int64_t max_rowid = 0;    // the table's largest rowid when the pass began
+};
+
 struct SyncContext {
   PgConn& conn;
   SqliteDb& db;
@@ -31,8 +40,8 @@ struct SyncContext {
   ReadLimits limits;
   // Called first in every write transaction (lease fencing); may throw.
   std::function<void(PgConn&)> fence;
-  // Called after every batch with the table and its running counts (progress display).
-  std::function<void(const std::string&, const JobCounts&, size_t bytes)> on_batch;
+  // Called after every batch (progress lines).
+  std::function<void(const BatchProgress&)> on_batch;
   int64_t epoch = 0;  // the lease epoch, recorded with each conflict (0: none)
   // SqliteFileState of the source, taken before the read snapshot ("" = unknown).
   std::string source_state;
@@ -46,8 +55,9 @@ struct TableReport {
   // A whole pass that wrote and refused nothing, over as many source rows as
   // the target holds: every target key is a source key, so nothing to delete.
   bool same_keys = false;
-  // A table compared whole read exactly as the last complete pass did: no
-  // PostgreSQL work, nothing to delete.
+  // A table compared whole read exactly as the last complete pass did, or
+  // an incremental pass whose window held exactly what the last one read:
+  // no PostgreSQL work, nothing to delete.
   bool source_unchanged = false;
   std::string delete_brake;        // non-empty: deletes refused, and why
   long quarantine_resolved = 0;

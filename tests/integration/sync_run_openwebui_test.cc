@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <tuple>
+#include <vector>
 
 #include "common/commands/run_command.h"
 #include "common/gen/openwebui_generator.h"
@@ -165,6 +167,45 @@ TEST_P(SyncRunOpenWebuiTest, ANoChangeRunAddsNoRowAndCreatesNoTable) {
   EXPECT_NE(MetadataRowCounts(), rows);
   EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.chat WHERE title = 'edited'"), "1");
   admin.Exec("DROP EVENT TRIGGER note_ddl");
+}
+
+// A file that changed in one table: that table's pass writes, every other
+// table costs no PostgreSQL write (no transaction, no progress update), its
+// overlap window compared on the client. Tables with rows in quarantine are
+// the exception: those rows are retried whenever the file changes.
+TEST_P(SyncRunOpenWebuiTest, AChangeInOneTableWritesNothingForTheOthers) {
+  // The newest chat, edited as Open WebUI does (updated_at moves forward).
+  auto edit = [&](const char* title) {
+    TenantTest::ExecSqlite(source_, fmt::format("UPDATE chat SET title = '{}', updated_at = updated_at + 1"
+                                                " WHERE rowid = (SELECT rowid FROM chat ORDER BY updated_at DESC,"
+                                                " rowid LIMIT 1)",
+                                                title));
+  };
+  ASSERT_EQ(Sync(), ExitCode::kOk);  // the first pass reconciles
+  edit("first edit");
+  ASSERT_EQ(Sync(), ExitCode::kOk);  // the first incremental passes record their windows
+  const char* progress =
+      "SELECT string_agg(table_name || '@' || xmin::text, ',' ORDER BY table_name) FROM sync_metadata.sync_progress";
+  std::string before = Scalar(progress);
+  edit("edited");
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.chat WHERE title = 'edited'"), "1");
+  std::string after = Scalar(progress);
+  std::vector<std::string> rewritten;
+  for (size_t at = 0; at < after.size();) {
+    size_t end = std::min(after.find(',', at), after.size());
+    std::string entry = after.substr(at, end - at);
+    if (("," + before + ",").find("," + entry + ",") == std::string::npos) rewritten.push_back(entry.substr(0, entry.find('@')));
+    at = end + 1;
+  }
+  std::string allowed = "," + Scalar("SELECT string_agg(DISTINCT table_name, ',') FROM sync_metadata.quarantine"
+                                      " WHERE resolved_at IS NULL") + ",chat,";
+  ASSERT_FALSE(rewritten.empty()) << after;
+  EXPECT_EQ(std::count(rewritten.begin(), rewritten.end(), "chat"), 1) << "the changed table's progress moved";
+  for (const std::string& t : rewritten) {
+    EXPECT_NE(allowed.find("," + t + ","), std::string::npos)
+        << t << " was written although it did not change\nbefore: " << before << "\nafter: " << after;
+  }
 }
 
 TEST_P(SyncRunOpenWebuiTest, InsertsUpdatesAndDeletesAllAppear) {

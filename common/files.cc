@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -76,12 +77,27 @@ void CommitFile(const std::string& temp_path, const std::string& path, Durabilit
 }
 
 std::optional<std::string> ReadFileCapped(const std::string& path, size_t max_bytes) {
-  std::string content(max_bytes + 1, '\0');  // allocated first: nothing below throws while fd is open
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  size_t got = 0;
+  // Sized from fstat, not from the limit: a small file must not cost a
+  // buffer of max_bytes (sync-status reads one metrics file per tenant per
+  // scrape). The size is a hint only; reading stops one byte past the limit.
+  struct stat st {};
+  size_t hint = fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 4096;
+  std::string content;
   int error = 0;
-  while (got < content.size()) {
+  try {
+    content.resize(std::min(hint, max_bytes) + 1);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  size_t got = 0;
+  for (;;) {
+    if (got == content.size()) {
+      if (got > max_bytes) break;
+      content.resize(std::min(content.size() * 2, max_bytes + 1));
+    }
     ssize_t n = read(fd, content.data() + got, content.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) error = errno;

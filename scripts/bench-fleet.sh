@@ -67,11 +67,10 @@ max_lag = "1h"
 EOF
   }
   schema() { "$bin/sync-schema" --config "$tmp/fleet.toml" "$@" >>"$log" 2>&1; }
+  node_config fleet "$tmp/state-fleet" 19405 >"$tmp/fleet.toml"
+  node_config fifty "$tmp/state-fifty" 19406 >"$tmp/fifty.toml"
   schema apply
-  for c in fleet fifty; do
-    node_config "$c" "$tmp/state-$c" "$([ "$c" = fleet ] && echo 19405 || echo 19406)" >"$tmp/$c.toml"
-    schema cluster add "$c" --password-file "$tmp/$c.password"
-  done
+  for c in fleet fifty; do schema cluster add "$c" --password-file "$tmp/$c.password"; done
 
   # Registers tenants $3.. of cluster $1 with prefix $2: their schemas get
   # Open WebUI's PostgreSQL DDL (of the tenant's schema variant), granted by

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
+#include "common/files.h"
 
 namespace tenantsync {
 namespace {
@@ -200,14 +201,10 @@ std::vector<std::string> ReadTextfiles(const std::string& state_dir) {
   }
   std::sort(paths.begin(), paths.end());
   std::vector<std::string> out;
-  constexpr std::streamsize kMaxFile = 4 << 20;
+  constexpr size_t kMaxFile = 4 << 20;
   for (const fs::path& p : paths) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) continue;
-    std::string text(static_cast<size_t>(kMaxFile), '\0');
-    in.read(text.data(), kMaxFile);
-    text.resize(static_cast<size_t>(in.gcount()));
-    out.push_back(std::move(text));
+    // Unreadable or too large: left out, as before a textfile exists.
+    if (std::optional<std::string> text = ReadFileCapped(p.string(), kMaxFile)) out.push_back(std::move(*text));
   }
   return out;
 }

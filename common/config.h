@@ -70,6 +70,10 @@ struct SyncConfig {
   // lz4 compresses a chat's JSON several times faster than pglz, the server
   // default, for a little more space; reading is transparent either way.
   ToastCompression toast_compression = ToastCompression::kLz4;
+  // How long one run may spend on one deployment before it moves on to the
+  // next; the cut pass resumes on the next run. 0 = no limit. Keeps one
+  // tenant's first copy from holding back every other tenant's tick.
+  std::chrono::seconds deployment_time_budget{60};
 };
 
 enum class DeletePolicy { kPropagate, kKeep };

@@ -44,6 +44,8 @@ struct DeploymentResult {
   bool wal = false;
   // The source committed nothing since the last clean run: not opened.
   bool unchanged = false;
+  // [sync] deployment_time_budget ran out: the run moved on; the next resumes.
+  bool cut_short = false;
   std::string skip_key;  // SqliteFileState taken before the run began, with the settings
 };
 
@@ -119,6 +121,15 @@ std::function<void(const BatchProgress&)> ProgressPrinter(const std::string& dep
   };
 }
 
+// When this deployment's run must move on ([sync] deployment_time_budget).
+// An operator's --full or --verify runs to the end.
+Clock::time_point Deadline(const Config& config, const RunOptions& o) {
+  if (o.full || o.verify) return Clock::time_point::max();
+  if (o.time_budget) return Clock::now() + *o.time_budget;
+  if (config.sync.deployment_time_budget.count() == 0) return Clock::time_point::max();
+  return Clock::now() + config.sync.deployment_time_budget;
+}
+
 // "lz4" when configured and the server was built with it; else "" (the
 // server's default_toast_compression).
 std::string ToastCompressionFor(PgConn& conn, const Config& config) {
@@ -165,19 +176,31 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   ctx.on_batch = ProgressPrinter(r.deployment.name, o);
   if (lease != nullptr) ctx.fence = [lease](PgConn& c) { lease->Fence(c); };
   if (lease != nullptr) ctx.epoch = lease->epoch();
+  ctx.deadline = Deadline(config, o);
 
   for (TablePlan& table : plan.tables) {
+    // Past the budget, stop before the next table once this run has written
+    // something: tables with nothing to write cost little and come first
+    // again next run, so stopping on them could starve the tables after.
+    bool wrote = r.counts.rows_written + r.counts.rows_quarantined + r.counts.rows_deleted > 0;
+    if (wrote && Clock::now() >= ctx.deadline) r.cut_short = true;
+    if (r.cut_short) break;
     if (table.settings.detect_conflicts) table.captured = EnsureCapture(ctx, table);
     r.tables.push_back(SyncTable(ctx, table));
     r.counts += r.tables.back().counts;
+    r.cut_short = r.tables.back().cut_short;
   }
   if (o.progress && isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
-  // Children before parents, so foreign keys never block a delete.
-  for (size_t i = plan.tables.size(); i-- > 0;) {
+  // Children before parents, so foreign keys never block a delete. A pass
+  // the budget cut short has not seen every source row: no delete check.
+  for (size_t i = r.tables.size(); i-- > 0;) {
     TableReport& report = r.tables[i];
     // After an initial copy into an empty table, every target row came from
     // this pass's source rows: the delete check would find nothing.
-    if (!report.reconciled || report.initial_copy || report.same_keys || report.source_unchanged) continue;
+    if (!report.reconciled || report.initial_copy || report.same_keys || report.source_unchanged ||
+        report.cut_short) {
+      continue;
+    }
     long before = report.counts.rows_deleted;
     PropagateDeletes(ctx, plan.tables[i], report);
     r.counts.rows_deleted += report.counts.rows_deleted - before;
@@ -201,7 +224,7 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
 // --full`, and /metrics counts it from the database meanwhile.
 std::string NextSkipKey(const RunOptions& o, const DeploymentResult& r) {
   const DriftReport& d = r.drift;
-  bool clean = r.error.empty() && d.source_only_tables.empty() && d.source_only_columns.empty() &&
+  bool clean = r.error.empty() && !r.cut_short && d.source_only_tables.empty() && d.source_only_columns.empty() &&
                d.refused.empty() &&
                std::all_of(r.diffs.begin(), r.diffs.end(), [](const TableDiff& t) { return t.equal(); });
   return clean && !o.dry_run ? r.skip_key : "";
@@ -268,6 +291,7 @@ void PrintText(const std::vector<DeploymentResult>& results, const RunOptions& o
     fmt::print("{} ({} -> {}): {}\n", r.deployment.name, r.deployment.sqlite_path, r.deployment.target_schema,
                !r.error.empty() ? "FAILED: " + r.error
                : r.unchanged    ? "ok, unchanged since its last clean run"
+               : r.cut_short    ? "ok so far: stopped at its time budget; the next run resumes"
                                 : "ok");
     if (r.unchanged) continue;
     fmt::print("  {} rows read, {} written, {} quarantined, {} deleted in {:.2f}s{}\n", r.counts.rows_read,
@@ -310,6 +334,7 @@ void PrintJson(const std::vector<DeploymentResult>& results, const RunOptions& o
     w.BeginObject().Key("name").String(r.deployment.name).Key("ok").Bool(r.error.empty());
     w.Key("error").StringOrNull(r.error.empty() ? std::nullopt : std::optional<std::string>(r.error));
     w.Key("exit_code").Int(ToInt(r.code)).Key("seconds").Double(r.seconds).Key("unchanged").Bool(r.unchanged);
+    w.Key("cut_short").Bool(r.cut_short);
     w.Key("rows_read").Int(r.counts.rows_read).Key("rows_written").Int(r.counts.rows_written);
     w.Key("rows_quarantined").Int(r.counts.rows_quarantined).Key("rows_deleted").Int(r.counts.rows_deleted);
     w.Key("tables").BeginArray();
@@ -372,6 +397,7 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
   if (!o.dry_run) lease.emplace(TakeWriteLease(conn, config, "sync-run"));
 
   std::map<int64_t, DeploymentState> states = LoadDeploymentStates(conn);
+  const std::string settings = SyncSettingsFingerprint(config);
   std::vector<DeploymentResult> results;
   std::vector<int64_t> unchanged;
   ExitCode worst = ExitCode::kOk;
@@ -380,7 +406,7 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     r.deployment = d;
     auto started = Clock::now();
     // Taken before the file is opened: a commit after it only makes the next run read.
-    r.skip_key = SkipKey(SqliteFileState(d.sqlite_path), d, config);
+    r.skip_key = SkipKey(SqliteFileState(d.sqlite_path), d, settings);
     auto state = states.find(d.id);
     if (!o.full && !o.verify && state != states.end() && Unchanged(state->second, r.skip_key)) {
       r.unchanged = true;

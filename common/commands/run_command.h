@@ -3,6 +3,7 @@
 // its SQLite file into its target schema (see common/sync/).
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "common/config.h"
@@ -19,6 +20,8 @@ struct RunOptions {
   bool progress = true;    // progress lines on stderr when it is a terminal
   // Without a terminal, a long copy logs its progress this often (journal).
   std::chrono::milliseconds log_progress_every{30'000};
+  // Overrides [sync] deployment_time_budget (tests); 0 = stop after one batch.
+  std::optional<std::chrono::milliseconds> time_budget;
 };
 
 // 0 all deployments synced (and, with --verify, equal); 1 --verify found a

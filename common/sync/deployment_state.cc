@@ -5,29 +5,27 @@
 #include "common/schema/migrator.h"
 
 namespace tenantsync {
-namespace {
 
 // Every setting that changes what a sync writes. A new field in these
 // structs must be added here, or a changed setting would not end a skip:
 // the sizes below stop the build until it is.
-std::string SyncSettings(const Config& config) {
+std::string SyncSettingsFingerprint(const Config& config) {
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-  static_assert(sizeof(SyncConfig) == 48, "a [sync] setting was added: add it to SyncSettings()");
-  static_assert(sizeof(TableConfig) == 56, "a [tables] setting was added: add it to SyncSettings()");
+  static_assert(sizeof(SyncConfig) == 56, "a [sync] setting was added: add it to SyncSettingsFingerprint()");
+  static_assert(sizeof(TableConfig) == 56, "a [tables] setting was added: add it to SyncSettingsFingerprint()");
 #endif
   const SyncConfig& s = config.sync;
-  std::string out = fmt::format("sync {} {} {} {} {} {} {} {} {} {}", s.batch_rows, ToString(s.checkpoint),
-                                s.max_delete_share, s.reconcile_every.count(), s.busy_timeout_ms,
+  std::string out = fmt::format("{} sync {} {} {} {} {} {} {} {} {} {} {}", TENANTSYNC_VERSION, s.batch_rows,
+                                ToString(s.checkpoint), s.max_delete_share, s.reconcile_every.count(), s.busy_timeout_ms,
                                 s.overlap_seconds, s.delete_brake_min_rows, s.max_read_hold_ms,
-                                ToString(s.toast_compression), config.tables.size());
+                                ToString(s.toast_compression), s.deployment_time_budget.count(),
+                                config.tables.size());
   for (const auto& [name, t] : config.tables) {
     out += fmt::format("|{} {} {} {} {} {}", Sha256Hex(name), ToString(t.conflict), ToString(t.merge_fallback),
                        t.detect_conflicts, Sha256Hex(t.change_column), ToString(t.deletes));
   }
   return out;
 }
-
-}  // namespace
 
 std::map<int64_t, DeploymentState> LoadDeploymentStates(PgConn& conn) {
   PgResult r = conn.Exec(
@@ -40,10 +38,9 @@ std::map<int64_t, DeploymentState> LoadDeploymentStates(PgConn& conn) {
   return out;
 }
 
-std::string SkipKey(const std::string& file_state, const DeploymentInfo& d, const Config& config) {
+std::string SkipKey(const std::string& file_state, const DeploymentInfo& d, const std::string& settings) {
   if (file_state.empty()) return "";
-  return Sha256Hex(fmt::format("{}\n{}\n{}\n{}\n{}", TENANTSYNC_VERSION, d.sqlite_path, d.target_schema,
-                               SyncSettings(config), file_state));
+  return Sha256Hex(fmt::format("{}\n{}\n{}\n{}", d.sqlite_path, d.target_schema, settings, file_state));
 }
 
 bool Unchanged(const DeploymentState& state, const std::string& skip_key) {

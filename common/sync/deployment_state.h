@@ -26,10 +26,14 @@ struct DeploymentState {
 // The caller's cluster's rows, in one query, by deployment id.
 std::map<int64_t, DeploymentState> LoadDeploymentStates(PgConn& conn);
 
+// The settings that shape a sync ([sync], [tables]) and the tool's version,
+// as one string; computed once per run.
+std::string SyncSettingsFingerprint(const Config& config);
+
 // What must be equal for a run to be skipped: the source file's fingerprint
-// (SqliteFileState), the deployment's paths, the settings that shape a sync
-// and the tool's version. "" when the fingerprint is unknown (never skip).
-std::string SkipKey(const std::string& file_state, const DeploymentInfo& deployment, const Config& config);
+// (SqliteFileState), the deployment's paths and SyncSettingsFingerprint().
+// "" when the file's fingerprint is unknown (never skip).
+std::string SkipKey(const std::string& file_state, const DeploymentInfo& deployment, const std::string& settings);
 
 // True when a run of this deployment would find nothing to do.
 bool Unchanged(const DeploymentState& state, const std::string& skip_key);

@@ -254,9 +254,14 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
     for (const auto& [outcome, n] : merged.conflicts) report.conflicts[outcome] += n;
     if (ctx.on_batch) ctx.on_batch({plan.name, report.counts, bytes, batch.last_rowid, max_rowid});
     if (finished) break;
+    if (std::chrono::steady_clock::now() >= ctx.deadline) {
+      report.cut_short = true;  // committed up to here, position saved
+      break;
+    }
   }
   if (report.counts.rows_written > 0) CatchUpSequences(ctx, plan);
-  if (report.reconciled && !resuming && report.counts.rows_written == 0 && report.counts.rows_quarantined == 0) {
+  if (report.reconciled && !resuming && !report.cut_short && report.counts.rows_written == 0 &&
+      report.counts.rows_quarantined == 0) {
     long target_rows = std::stol(std::string(
         ctx.conn.ExecOneRow("SELECT count(*) FROM " + ctx.conn.QuoteQualified(ctx.schema, plan.name)).Get(0, 0)));
     report.same_keys = target_rows == rows_in_pass;

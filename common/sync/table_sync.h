@@ -5,6 +5,7 @@
 // at any instant loses nothing and duplicates nothing: the next run resumes
 // after the last committed batch, and merges are idempotent.
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -45,6 +46,8 @@ struct SyncContext {
   int64_t epoch = 0;  // the lease epoch, recorded with each conflict (0: none)
   // SqliteFileState of the source, taken before the read snapshot ("" = unknown).
   std::string source_state;
+  // Past it, a pass stops after its current batch (time_point::max(): never).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 struct TableReport {
@@ -59,6 +62,9 @@ struct TableReport {
   // an incremental pass whose window held exactly what the last one read:
   // no PostgreSQL work, nothing to delete.
   bool source_unchanged = false;
+  // The deadline passed: the pass stopped at a batch boundary, unfinished;
+  // the next run resumes it.
+  bool cut_short = false;
   std::string delete_brake;        // non-empty: deletes refused, and why
   long quarantine_resolved = 0;
   ConflictTally conflicts;  // new conflicts, by outcome

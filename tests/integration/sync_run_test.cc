@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 
 #include "common/commands/run_command.h"
 #include "common/log.h"
@@ -344,6 +345,45 @@ TEST_P(SyncRunTest, AnUnchangedSourceFileIsNotReadAgain) {
   ExecSqlite("UPDATE tag SET name = 'Work!' WHERE user_id = 'u1'");
   ASSERT_EQ(Sync(), ExitCode::kOk);
   EXPECT_EQ(Target("tag", {"user_id", "name"}), "u1|Work!\nu2|Work\nu3|n");
+}
+
+// A run that reaches [sync] deployment_time_budget stops at a batch
+// boundary, says so, and the next run resumes where it stopped: every row
+// lands once, and nothing is deleted on the strength of a partial pass.
+TEST_P(SyncRunTest, ARunOverItsTimeBudgetStopsAtABatchAndTheNextResumes) {
+  for (int i = 0; i < 25; ++i) {
+    ExecSqlite(fmt::format("INSERT INTO message VALUES ('m{:02}', 'x', 1, 1)", i));
+  }
+  InsertBasics();
+  RunOptions o;
+  o.time_budget = std::chrono::milliseconds(0);  // one batch per run
+  auto sync = [&](const RunOptions& options) { return Sync(options, "[sync]\nbatch_rows = 10\n"); };
+  std::string first = RunJson([&](const RunOptions& json) {
+    RunOptions both = o;
+    both.json = json.json;
+    return sync(both);
+  });
+  EXPECT_NE(first.find("\"cut_short\":true"), std::string::npos) << first;
+  std::smatch written;
+  ASSERT_TRUE(std::regex_search(first, written, std::regex(R"("rows_written":(\d+))"))) << first;
+  EXPECT_LE(std::stoi(written[1].str()), 10) << first;  // one batch
+  int runs = 1;
+  for (; runs < 20; ++runs) {
+    std::string out = RunJson([&](const RunOptions& json) {
+      RunOptions both = o;
+      both.json = json.json;
+      return sync(both);
+    });
+    if (out.find("\"cut_short\":false") != std::string::npos) break;
+  }
+  EXPECT_GT(runs, 3);  // 25 messages in batches of 10, and five more tables
+  EXPECT_LT(runs, 20);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.message"), "26");  // InsertBasics adds one
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.sync_progress WHERE last_key IS NOT NULL"), "0");
+  // And it is all there, exactly: a full compare finds nothing to change.
+  RunOptions verify;
+  verify.verify = true;
+  EXPECT_EQ(Sync(verify), ExitCode::kOk);
 }
 
 TEST_P(SyncRunTest, AnInitialCopyWritesEachBatchInKeyOrder) {

@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "common/pg/connect_spec.h"
 
@@ -28,9 +32,63 @@ std::optional<double> OptDouble(const PgResult& r, int row, int col) {
   return ToDouble(r.Get(row, col));
 }
 
+// Connections kept between requests: a scrape every few seconds should not
+// pay for a new connection and its authentication (about half of what
+// /health costs) every time. At most kMaxIdle wait, each under the
+// connection settings it was made with; one the server closed meanwhile
+// fails its first query and is replaced once.
+constexpr size_t kMaxIdle = 2;
+
+struct IdleConnection {
+  std::string key;  // conninfo, password file, application name
+  PgConn conn;
+};
+std::mutex idle_mutex;
+std::vector<IdleConnection> idle_connections;  // oldest first
+
+std::string PoolKey(const PgConnectSpec& spec) {
+  return spec.conninfo + '\n' + spec.password_file + '\n' + spec.application_name;
+}
+
+std::optional<PgConn> TakeIdle(const std::string& key) {
+  std::lock_guard lock(idle_mutex);
+  for (auto it = idle_connections.end(); it != idle_connections.begin();) {
+    --it;
+    if (it->key != key) continue;
+    PgConn conn = std::move(it->conn);
+    idle_connections.erase(it);
+    return conn;
+  }
+  return std::nullopt;
+}
+
+void GiveBack(const std::string& key, PgConn conn) {
+  if (PQstatus(conn.raw()) != CONNECTION_OK || PQtransactionStatus(conn.raw()) != PQTRANS_IDLE) return;
+  std::lock_guard lock(idle_mutex);
+  idle_connections.push_back({key, std::move(conn)});
+  if (idle_connections.size() > kMaxIdle) idle_connections.erase(idle_connections.begin());
+}
+
 }  // namespace
 
 PgConn ConnectForStatus(const Config& config) { return PgConn::Connect(NodeConnectSpec(config, "sync-status")); }
+
+void WithStatusConnection(const Config& config, const std::function<void(PgConn&)>& work) {
+  PgConnectSpec spec = NodeConnectSpec(config, "sync-status");
+  std::string key = PoolKey(spec);
+  if (std::optional<PgConn> kept = TakeIdle(key)) {
+    try {
+      work(*kept);
+      GiveBack(key, std::move(*kept));
+      return;
+    } catch (const PgError&) {
+      if (PQstatus(kept->raw()) == CONNECTION_OK) throw;  // the query failed, not the connection
+    }
+  }
+  PgConn conn = PgConn::Connect(spec);
+  work(conn);
+  GiveBack(key, std::move(conn));
+}
 
 void ReadStatus(PgConn& conn, StatusSnapshot& s) {
   PgResult nodes = conn.Exec(
@@ -80,9 +138,12 @@ StatusSnapshot CollectStatus(const Config& config, const std::function<void(PgCo
   s.cluster = config.node.cluster;
   s.max_lag_seconds = static_cast<int64_t>(config.status.max_lag.count());
   try {
-    PgConn conn = ConnectForStatus(config);
-    ReadStatus(conn, s);
-    if (also) also(conn);
+    const StatusSnapshot empty = s;
+    WithStatusConnection(config, [&](PgConn& conn) {
+      s = empty;  // a second attempt starts afresh
+      ReadStatus(conn, s);
+      if (also) also(conn);
+    });
     s.postgres_ok = true;
   } catch (const std::exception& e) {
     s.postgres_ok = false;

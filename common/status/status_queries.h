@@ -85,6 +85,12 @@ struct StatusConflictTotals {
 // Connects as the node ([postgres] conninfo) for one request.
 PgConn ConnectForStatus(const Config& config);
 
+// Runs `work` on a connection kept from an earlier request, or a new one.
+// A kept connection the server has closed is replaced once; work may run
+// twice then, so it must start from scratch each time. Throws what a new
+// connection or `work` throws.
+void WithStatusConnection(const Config& config, const std::function<void(PgConn&)>& work);
+
 // Fills the snapshot from `conn`; throws PgError on a failed query.
 void ReadStatus(PgConn& conn, StatusSnapshot& snapshot);
 

@@ -51,6 +51,30 @@ TEST_F(SyncStatusTest, OnceExitsOneBeforeAnyRunAndZeroAfter) {
   EXPECT_TRUE(Contains(unreachable.out, "\"reachable\":false")) << unreachable.out;
 }
 
+// Requests reuse a kept connection instead of authenticating anew; one the
+// server has closed in between is replaced within the same request, which
+// still answers 200.
+TEST_F(SyncStatusTest, AKeptConnectionTheServerClosedIsReplacedWithinTheRequest) {
+  ElectAndSync();
+  uint16_t port = StartServer();
+  const std::string kept =
+      "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity"
+      " WHERE application_name = 'tenantsync/sync-status/node-a' AND state = 'idle'";
+  ASSERT_EQ(Http(port, "GET", "/health").status, 200);
+  std::string first = Scalar(kept);
+  ASSERT_FALSE(first.empty());
+  ASSERT_EQ(Http(port, "GET", "/metrics").status, 200);
+  EXPECT_EQ(Scalar(kept), first);  // the same backend served the next request
+
+  EXPECT_EQ(Scalar("SELECT bool_and(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                   " WHERE application_name = 'tenantsync/sync-status/node-a'"),
+            "t");
+  HttpResult health = Http(port, "GET", "/health");
+  EXPECT_EQ(health.status, 200) << health.body;
+  EXPECT_TRUE(Contains(health.body, "\"reachable\":true")) << health.body;
+  EXPECT_NE(Scalar(kept), first);
+}
+
 TEST_F(SyncStatusTest, ServesHealthMetricsClusterStatusAndConflicts) {
   ElectAndSync();
   std::string acme_id = Scalar("SELECT deployment_id FROM sync_metadata.client_deployments WHERE name = 'acme'");

@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "common/error.h"
 #include "common/json.h"
@@ -378,6 +381,69 @@ void PrintJson(const std::vector<DeploymentResult>& results, const RunOptions& o
   fmt::print("{}\n", w.str());
 }
 
+// One deployment that needs a sync, on `conn`: its result, its record and
+// its metrics file. Throws what must stop the whole run: a stop signal, a
+// lost lease, PostgreSQL trouble.
+void SyncOne(PgConn& conn, const Config& config, const RunOptions& o, LeaseKeeper* lease, DeploymentResult& r) {
+  auto started = Clock::now();
+  try {
+    SyncDeployment(conn, config, o, lease, r);
+    MaybeCheckpoint(config, o, r);
+  } catch (const StopRequested& stop) {
+    r.error = fmt::format("stopped by signal {}", stop.signal);
+    r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (lease) RecordQuietly(conn, config, o, *lease, r);
+    throw;
+  } catch (const LeaseLostError&) {
+    throw;  // a node that lost the lease writes nothing more, not even its job row
+  } catch (const Error& e) {
+    // A bad tenant (its file missing, corrupt or locked) must not stop the
+    // others; PostgreSQL being down or a lost lease stops them all.
+    bool postgres_trouble = dynamic_cast<const PgError*>(&e) != nullptr &&
+                            (e.code() == ExitCode::kUnavailable || e.code() == ExitCode::kTempFail);
+    if (postgres_trouble || PQstatus(conn.raw()) != CONNECTION_OK) throw;
+    r.error = e.what();
+    r.code = e.code();
+    Log(LogLevel::kError, "deployment={}: {}", r.deployment.name, e.what());
+    if (!e.hint().empty()) Log(LogLevel::kError, "hint: {}", e.hint());
+  }
+  r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  if (lease) Record(conn, config, o, *lease, r);
+  if (!o.dry_run) WriteMetrics(config, r);
+  Log(LogLevel::kInfo, "deployment={} read={} written={} quarantined={} deleted={} seconds={:.2f}", r.deployment.name,
+      r.counts.rows_read, r.counts.rows_written, r.counts.rows_quarantined, r.counts.rows_deleted, r.seconds);
+}
+
+// --jobs N: N workers, each with its own PostgreSQL connection (and its own
+// SQLite handles), take the next deployment until none is left. Every write
+// transaction of every worker is fenced on the lease as before. The first
+// error that stops a run stops the others before their next deployment
+// (those in flight stop at their next fenced batch), and is rethrown.
+void SyncInParallel(const Config& config, const RunOptions& o, LeaseKeeper* lease,
+                    const std::vector<DeploymentResult*>& todo) {
+  RunOptions quiet = o;
+  quiet.progress = false;  // one terminal line cannot show N copies; the journal lines still come
+  std::atomic<size_t> next{0};
+  std::atomic<bool> abort{false};
+  std::mutex error_mutex;
+  std::exception_ptr first_error;
+  auto worker = [&] {
+    try {
+      PgConn conn = PgConn::Connect(NodeConnectSpec(config, "sync-run"));
+      for (size_t i = next++; i < todo.size() && !abort; i = next++) SyncOne(conn, config, quiet, lease, *todo[i]);
+    } catch (...) {
+      abort = true;
+      std::lock_guard lock(error_mutex);
+      if (!first_error) first_error = std::current_exception();
+    }
+  };
+  std::vector<std::thread> workers;
+  size_t n = std::min(static_cast<size_t>(o.jobs), todo.size());
+  for (size_t i = 0; i < n; ++i) workers.emplace_back(worker);
+  for (std::thread& t : workers) t.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
 }  // namespace
 
 ExitCode RunSync(const Config& config, const RunOptions& o) {
@@ -398,50 +464,29 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
 
   std::map<int64_t, DeploymentState> states = LoadDeploymentStates(conn);
   const std::string settings = SyncSettingsFingerprint(config);
-  std::vector<DeploymentResult> results;
+  std::vector<DeploymentResult> results(deployments.size());
+  std::vector<DeploymentResult*> todo;
   std::vector<int64_t> unchanged;
-  ExitCode worst = ExitCode::kOk;
-  for (const DeploymentInfo& d : deployments) {
-    DeploymentResult& r = results.emplace_back();
-    r.deployment = d;
+  for (size_t i = 0; i < deployments.size(); ++i) {
+    DeploymentResult& r = results[i];
+    r.deployment = deployments[i];
     auto started = Clock::now();
     // Taken before the file is opened: a commit after it only makes the next run read.
-    r.skip_key = SkipKey(SqliteFileState(d.sqlite_path), d, settings);
-    auto state = states.find(d.id);
+    r.skip_key = SkipKey(SqliteFileState(r.deployment.sqlite_path), r.deployment, settings);
+    auto state = states.find(r.deployment.id);
     if (!o.full && !o.verify && state != states.end() && Unchanged(state->second, r.skip_key)) {
       r.unchanged = true;
-      unchanged.push_back(d.id);
+      unchanged.push_back(r.deployment.id);
       r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
       if (!o.dry_run) WriteMetrics(config, r);
       continue;
     }
-    try {
-      SyncDeployment(conn, config, o, lease ? &*lease : nullptr, r);
-      MaybeCheckpoint(config, o, r);
-    } catch (const StopRequested& stop) {
-      r.error = fmt::format("stopped by signal {}", stop.signal);
-      r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-      if (lease) RecordQuietly(conn, config, o, *lease, r);
-      throw;
-    } catch (const LeaseLostError&) {
-      throw;  // a node that lost the lease writes nothing more, not even its job row
-    } catch (const Error& e) {
-      // A bad tenant (its file missing, corrupt or locked) must not stop the
-      // others; PostgreSQL being down or a lost lease stops them all.
-      bool postgres_trouble = dynamic_cast<const PgError*>(&e) != nullptr &&
-                              (e.code() == ExitCode::kUnavailable || e.code() == ExitCode::kTempFail);
-      if (postgres_trouble || PQstatus(conn.raw()) != CONNECTION_OK) throw;
-      r.error = e.what();
-      r.code = e.code();
-      Log(LogLevel::kError, "deployment={}: {}", d.name, e.what());
-      if (!e.hint().empty()) Log(LogLevel::kError, "hint: {}", e.hint());
-    }
-    r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    if (lease) Record(conn, config, o, *lease, r);
-    if (!o.dry_run) WriteMetrics(config, r);
-    if (worst == ExitCode::kOk && r.code != ExitCode::kOk) worst = r.code;
-    Log(LogLevel::kInfo, "deployment={} read={} written={} quarantined={} deleted={} seconds={:.2f}", d.name,
-        r.counts.rows_read, r.counts.rows_written, r.counts.rows_quarantined, r.counts.rows_deleted, r.seconds);
+    todo.push_back(&r);
+  }
+  if (o.jobs > 1 && todo.size() > 1) {
+    SyncInParallel(config, o, lease ? &*lease : nullptr, todo);
+  } else {
+    for (DeploymentResult* r : todo) SyncOne(conn, config, o, lease ? &*lease : nullptr, *r);
   }
   if (lease && !unchanged.empty()) {
     PgTxn txn(conn, NodeTxnOptions(config));
@@ -454,7 +499,10 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
         deployments.size());
   }
   o.json ? PrintJson(results, o) : PrintText(results, o);
-  if (worst != ExitCode::kOk) return worst;
+  // The first failure in deployment order, whichever worker met it first.
+  for (const DeploymentResult& r : results) {
+    if (r.code != ExitCode::kOk) return r.code;
+  }
   bool differs = std::any_of(results.begin(), results.end(), [](const DeploymentResult& r) {
     return std::any_of(r.diffs.begin(), r.diffs.end(), [](const TableDiff& d) { return !d.equal(); });
   });

@@ -20,6 +20,8 @@ struct RunOptions {
   bool progress = true;    // progress lines on stderr when it is a terminal
   // Without a terminal, a long copy logs its progress this often (journal).
   std::chrono::milliseconds log_progress_every{30'000};
+  // Deployments synced at once, each worker on its own connection.
+  int jobs = 1;
   // Overrides [sync] deployment_time_budget (tests); 0 = stop after one batch.
   std::optional<std::chrono::milliseconds> time_budget;
 };

@@ -5,6 +5,7 @@
 // before the lease expires (as Patroni and LiteFS do), and then checks the
 // epoch and holds the lease row until commit (FenceCheck).
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -24,16 +25,23 @@ class LeaseKeeper {
               Now now = Clock::now);
 
   // Throws LeaseLostError (exit 75) when this node may no longer write.
+  // Safe to call from several threads (sync-run --jobs), each on its own
+  // connection. No lock is held across a statement: a renewal waits for the
+  // other workers' fenced transactions (their FOR SHARE on the lease row),
+  // and they must be free to commit meanwhile.
   void Fence(PgConn& conn);
 
   int64_t epoch() const { return epoch_; }
   int64_t host_id() const { return host_id_; }
 
+  LeaseKeeper(LeaseKeeper&& other) noexcept;
+  LeaseKeeper& operator=(LeaseKeeper&&) = delete;
+
  private:
   int64_t host_id_;
   int64_t epoch_;
   std::chrono::milliseconds ttl_;
-  Clock::time_point renewed_at_;  // when the last successful renewal was *sent*
+  std::atomic<Clock::time_point> renewed_at_;  // when the last successful renewal was *sent*
   Now now_;
 };
 

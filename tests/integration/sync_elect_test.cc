@@ -161,13 +161,20 @@ INSERT INTO chat SELECT 'chat-' || i, 'Chat ' || i, 1727740800 + i, '{"blob": "'
 constexpr const char* kPostgresChat =
     "CREATE TABLE {schema}.chat (id text PRIMARY KEY, title text NOT NULL, updated_at bigint NOT NULL, chat json);";
 
-// SIGSTOP the leader in the middle of its writes, let
-// the lease expire and the peer take over, SIGCONT: it commits nothing more
-// and exits 75.
-TEST_F(SyncElectTest, PausedLeaderWritesNothingAfterTheTakeoverAndExits75) {
-  std::string source = tmp_.File("webui.db");
-  ExecSqlite(source, kSqliteChat);
-  AddTenant("acme", source, kPostgresChat);
+// SIGSTOP the leader in the middle of its writes, let the lease expire and
+// the peer take over, SIGCONT: it commits nothing more and exits 75. With
+// --jobs 4, four workers write four tenants at once, each fenced alone.
+class PausedLeaderTest : public SyncElectTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(PausedLeaderTest, WritesNothingAfterTheTakeoverAndExits75) {
+  const int jobs = GetParam();
+  std::string rows;  // the rows of every tenant, in one number
+  for (int t = 0; t < jobs; ++t) {
+    std::string source = tmp_.File(fmt::format("webui{}.db", t));
+    ExecSqlite(source, kSqliteChat);
+    AddTenant(fmt::format("acme{}", t), source, kPostgresChat);
+    rows += fmt::format("{}(SELECT count(*) FROM client_acme{}.chat)", t == 0 ? "SELECT " : " + ", t);
+  }
   // Short lease, short statement and idle-in-transaction limits, small batches.
   auto config = [&](const std::string& node) {
     std::string path = tmp_.File(node + ".toml");
@@ -181,14 +188,14 @@ TEST_F(SyncElectTest, PausedLeaderWritesNothingAfterTheTakeoverAndExits75) {
     return path;
   };
   std::string a = config("node-a"), b = config("node-b");
-  pid_t leader = SpawnQuiet({SYNC_RUN_BIN, "--config", a});
-  for (int i = 0; i < 500 && Scalar("SELECT count(*) FROM client_acme.chat") == "0"; ++i) {
+  pid_t leader = SpawnQuiet({SYNC_RUN_BIN, "--config", a, "--jobs", std::to_string(jobs)});
+  for (int i = 0; i < 500 && Scalar(rows) == "0"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   kill(leader, SIGSTOP);
-  long at_pause = std::stol(Scalar("SELECT count(*) FROM client_acme.chat"));
+  long at_pause = std::stol(Scalar(rows));
   ASSERT_GT(at_pause, 0);
-  ASSERT_LT(at_pause, 30000) << "the copy finished before the pause; make it larger";
+  ASSERT_LT(at_pause, 30000L * jobs) << "the copy finished before the pause; make it larger";
   // The peer takes over once the lease has expired (and, if the paused leader
   // was inside a transaction, once the server ended that idle session).
   bool taken = false;
@@ -197,13 +204,16 @@ TEST_F(SyncElectTest, PausedLeaderWritesNothingAfterTheTakeoverAndExits75) {
     if (!taken) std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   ASSERT_TRUE(taken);
-  long at_takeover = std::stol(Scalar("SELECT count(*) FROM client_acme.chat"));
+  long at_takeover = std::stol(Scalar(rows));
   kill(leader, SIGCONT);
   EXPECT_EQ(WaitExit(leader), 75);
-  EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.chat"), std::to_string(at_takeover));
-  std::printf("paused at %ld rows; takeover at %ld rows; the old leader committed 0 rows after it and exited 75\n",
-              at_pause, at_takeover);
+  EXPECT_EQ(Scalar(rows), std::to_string(at_takeover));
+  std::printf("--jobs %d: paused at %ld rows; takeover at %ld rows; the old leader committed 0 rows after it and "
+              "exited 75\n",
+              jobs, at_pause, at_takeover);
 }
+
+INSTANTIATE_TEST_SUITE_P(Jobs, PausedLeaderTest, ::testing::Values(1, 4));
 
 }  // namespace
 }  // namespace tenantsync::testing

@@ -230,6 +230,49 @@ TEST_F(SyncRunFaultTest, BadSourceFilesFailAloneWithTheirExitCodes) {
   EXPECT_EQ(alone.exit_code, 65) << alone.err;
 }
 
+// --jobs 4: six good tenants, one locked and one corrupt, synced four at a
+// time on four connections. Every good tenant syncs and verifies; the bad
+// ones fail alone; the exit code is the first failure's in name order.
+TEST_F(SyncRunFaultTest, ParallelJobsIsolateBadTenantsAndKeepTheFirstFailure) {
+  std::string locked = tmp_.File("locked.db");
+  ExecSqlite(locked, std::string(kSqliteChat) + InsertChats(1, 10, 1727740800));
+  std::string corrupt = tmp_.File("corrupt.db");
+  ExecSqlite(corrupt, std::string(kSqliteChat) + InsertChats(1, 2000, 1727740800));
+  {
+    std::FILE* f = std::fopen(corrupt.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::fseek(f, 4096 * 20 + 100, SEEK_SET);
+    std::string junk(2000, '\xA5');
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+  }
+  for (int i = 0; i < 6; ++i) {
+    std::string good = tmp_.File(fmt::format("good{}.db", i));
+    ExecSqlite(good, std::string(kSqliteChat) + InsertChats(1, 300 + i, 1727740800));
+    AddTenant(fmt::format("g{}", i), good, kPostgresChat);
+  }
+  AddTenant("c_locked", locked, kPostgresChat);
+  AddTenant("d_corrupt", corrupt, kPostgresChat);
+  SqliteDb holder = SqliteDb::OpenReadWrite(locked);
+  holder.Exec("BEGIN EXCLUSIVE");  // DELETE journal mode: no reader gets in
+
+  ProcessResult r = SyncRun(WriteNodeConfig("[sync]\nbusy_timeout_ms = 100\n"), {"--jobs", "4", "--json"});
+  EXPECT_EQ(r.exit_code, 75) << r.err;  // c_locked comes before d_corrupt
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(Scalar(fmt::format("SELECT count(*) FROM client_g{}.chat", i)), std::to_string(300 + i));
+  }
+  EXPECT_NE(r.out.find("\"name\":\"d_corrupt\",\"ok\":false"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"exit_code\":65"), std::string::npos) << r.out;
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.sync_jobs WHERE status = 'failed'"), "2");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.sync_jobs WHERE status = 'succeeded'"), "6");
+  // Every good tenant is exactly its source.
+  holder.Exec("COMMIT");
+  for (int i = 0; i < 6; ++i) {
+    ProcessResult v = SyncRun(WriteNodeConfig(), {"--verify", "--deployment", fmt::format("g{}", i)});
+    EXPECT_EQ(v.exit_code, 0) << v.out;
+  }
+}
+
 TEST_F(SyncRunFaultTest, LockedSourceIsATemporaryFailure) {
   std::string source = tmp_.File("webui.db");
   ExecSqlite(source, std::string(kSqliteChat) + InsertChats(1, 10, 1727740800));

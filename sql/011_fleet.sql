@@ -41,18 +41,25 @@ CREATE TRIGGER deployment_state_keep_cluster BEFORE UPDATE ON sync_metadata.depl
     FOR EACH ROW EXECUTE FUNCTION sync_metadata.keep_cluster_name();
 
 -- The totals so far, so that /metrics counters continue where they were.
+-- A node could set its own jobs' row counts to anything (negative, or huge
+-- enough to overflow a sum): each is clamped, so no row blocks the upgrade.
+CREATE FUNCTION pg_temp.clamped_sum(numeric) RETURNS bigint LANGUAGE sql IMMUTABLE
+AS $$ SELECT least(greatest(coalesce($1, 0), 0), 9223372036854775807)::bigint $$;
 INSERT INTO sync_metadata.deployment_state
        (deployment_id, cluster_name, last_success_at, last_status, last_error, runs_succeeded, runs_failed,
         rows_read, rows_written, rows_quarantined, rows_deleted)
 SELECT d.deployment_id, d.cluster_name, ok.finished_at, last.status, last.error,
-       coalesce(t.succeeded, 0), coalesce(t.failed, 0), coalesce(t.rows_read, 0), coalesce(t.rows_written, 0),
-       coalesce(t.rows_quarantined, 0), coalesce(t.rows_deleted, 0)
+       coalesce(t.succeeded, 0), coalesce(t.failed, 0), pg_temp.clamped_sum(t.rows_read),
+       pg_temp.clamped_sum(t.rows_written), pg_temp.clamped_sum(t.rows_quarantined),
+       pg_temp.clamped_sum(t.rows_deleted)
   FROM sync_metadata.client_deployments d
   LEFT JOIN LATERAL (
       SELECT count(*) FILTER (WHERE j.status = 'succeeded') AS succeeded,
              count(*) FILTER (WHERE j.status = 'failed') AS failed,
-             sum(j.rows_read) AS rows_read, sum(j.rows_written) AS rows_written,
-             sum(j.rows_quarantined) AS rows_quarantined, sum(j.rows_deleted) AS rows_deleted
+             sum(greatest(j.rows_read, 0)::numeric) AS rows_read,
+             sum(greatest(j.rows_written, 0)::numeric) AS rows_written,
+             sum(greatest(j.rows_quarantined, 0)::numeric) AS rows_quarantined,
+             sum(greatest(j.rows_deleted, 0)::numeric) AS rows_deleted
         FROM sync_metadata.sync_jobs j
        WHERE j.deployment_id = d.deployment_id
          AND (j.requested_by IS NULL OR j.requested_by NOT LIKE 'sync-status@%')) t ON true
@@ -81,6 +88,15 @@ GRANT INSERT (deployment_id, skip_key, reconcile_due_at, last_checked_at, last_s
 -- A run is recorded once, when it ends.
 GRANT INSERT (started_at, finished_at, rows_read, rows_written, rows_quarantined, rows_deleted, error)
     ON sync_metadata.sync_jobs TO sync_service;
+
+-- A conflict's strategy is one of the five, and its table name a name: a
+-- node writes both, and an unbounded value could not be counted under an
+-- index when pruned (a btree entry is at most about 2.7 kB). NOT VALID:
+-- rows from before are not checked; the prune truncates what it counts.
+ALTER TABLE sync_metadata.conflict_log
+    ADD CONSTRAINT conflict_log_strategy_known
+        CHECK (strategy IN ('newest_wins', 'source_wins', 'target_wins', 'merge', 'manual')) NOT VALID,
+    ADD CONSTRAINT conflict_log_table_name_length CHECK (octet_length(table_name) <= 255) NOT VALID;
 
 -- Conflicts removed by a prune, counted, so that the totals stay whole.
 -- Written by the admin only.

@@ -180,6 +180,9 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   if (lease != nullptr) ctx.fence = [lease](PgConn& c) { lease->Fence(c); };
   if (lease != nullptr) ctx.epoch = lease->epoch();
   ctx.deadline = Deadline(config, o);
+  DeploymentProgress progress = LoadDeploymentProgress(
+      conn, r.deployment.id, static_cast<long>(config.sync.reconcile_every.count()));
+  ctx.progress = &progress;
 
   for (TablePlan& table : plan.tables) {
     // Past the budget, stop before the next table once this run has written

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <vector>
 
+#include "common/error.h"
 #include "common/log.h"
 #include "common/pg/txn.h"
 
@@ -45,7 +47,9 @@ int64_t DeleteBatch(PgConn& admin, const Category& c, std::chrono::seconds keep)
     sql = fmt::format(
         "WITH gone AS (DELETE FROM sync_metadata.conflict_log WHERE conflict_id IN ({})"
         "              RETURNING cluster_name, deployment_id, table_name, strategy, outcome),"
-        " tally AS (SELECT cluster_name, deployment_id, table_name, strategy, outcome, count(*) AS n"
+        // Rows older than the constraints on conflict_log may hold any text.
+        " tally AS (SELECT cluster_name, deployment_id, left(table_name, 255) AS table_name,"
+        "                  left(strategy, 64) AS strategy, outcome, count(*) AS n"
         "             FROM gone GROUP BY 1, 2, 3, 4, 5),"
         " kept AS (INSERT INTO sync_metadata.pruned_conflicts AS p"
         "            (cluster_name, deployment_id, table_name, strategy, outcome, conflicts)"
@@ -81,10 +85,29 @@ int64_t Prune(PgConn& admin, const Category& c, std::chrono::seconds keep, bool 
 
 PruneCounts PruneHistory(PgConn& admin, const RetentionConfig& r, bool dry_run) {
   PruneCounts counts;
-  counts.jobs = Prune(admin, kJobs, r.jobs, dry_run);
-  counts.conflicts = Prune(admin, kConflicts, r.conflicts, dry_run);
-  counts.quarantine = Prune(admin, kQuarantine, r.quarantine, dry_run);
-  counts.cache_events = Prune(admin, kCacheEvents, r.cache_events, dry_run);
+  std::vector<std::string> failed;
+  // A category that fails (a row it cannot handle) must not stop the others.
+  auto each = [&](const Category& c, std::chrono::seconds keep, int64_t& n) {
+    try {
+      n = Prune(admin, c, keep, dry_run);
+    } catch (const PgError& e) {
+      if (PQstatus(admin.raw()) != CONNECTION_OK) throw;
+      Log(LogLevel::kError, "prune {}: {}", c.name, e.what());
+      failed.push_back(c.name);
+    }
+  };
+  each(kJobs, r.jobs, counts.jobs);
+  each(kConflicts, r.conflicts, counts.conflicts);
+  each(kQuarantine, r.quarantine, counts.quarantine);
+  each(kCacheEvents, r.cache_events, counts.cache_events);
+  if (!failed.empty()) {
+    std::string names;
+    for (const std::string& f : failed) names += (names.empty() ? "" : ", ") + f;
+    throw Error(ExitCode::kDataErr, fmt::format("prune failed for {} (the others were pruned: {} jobs, {} conflicts, {} quarantine "
+                                "rows, {} cache events)",
+                                names, counts.jobs, counts.conflicts, counts.quarantine, counts.cache_events),
+                    "see the error above; the rows it names can be inspected and removed by hand");
+  }
   return counts;
 }
 

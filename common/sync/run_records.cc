@@ -34,27 +34,66 @@ int64_t RegisterHost(PgConn& conn, const std::string& hostname, const std::strin
       {hostname, version}).Get(0, 0)));
 }
 
-TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::string& table, long reconcile_seconds) {
-  PgResult r = conn.Exec(
-      "SELECT watermark, last_key IS NOT NULL, coalesce((last_key->>'full')::boolean, false),"
-      "       coalesce(last_key->>'rowid', '0'), last_key->>'since', last_key->>'max', rows_total,"
-      "       last_full_at IS NULL OR last_full_at < clock_timestamp() - make_interval(secs => $3),"
-      "       coalesce(source_digest, ''), coalesce(source_file_state, '')"
-      "  FROM sync_metadata.sync_progress WHERE deployment_id = $1 AND table_name = $2",
-      {std::to_string(deployment_id), table, std::to_string(reconcile_seconds)});
+namespace {
+
+// The progress columns, in the order ProgressFromRow() reads them from `first`.
+constexpr const char* kProgressColumns =
+    "watermark, last_key IS NOT NULL, coalesce((last_key->>'full')::boolean, false),"
+    " coalesce(last_key->>'rowid', '0'), last_key->>'since', last_key->>'max', rows_total,"
+    " last_full_at IS NULL OR last_full_at < clock_timestamp() - make_interval(secs => $2),"
+    " coalesce(source_digest, ''), coalesce(source_file_state, '')";
+
+TableProgress ProgressFromRow(const PgResult& r, int row, int first) {
   TableProgress p;
-  if (r.rows() == 0) return p;
-  p.watermark = ParseOptInt(r.GetOpt(0, 0));
-  p.in_pass = r.Get(0, 1) == "t";
-  p.pass_full = r.Get(0, 2) == "t";
-  p.pass_rowid = std::stoll(std::string(r.Get(0, 3)));
-  p.pass_since = ParseOptInt(r.GetOpt(0, 4));
-  p.pass_max = ParseOptInt(r.GetOpt(0, 5));
-  p.rows_total = std::stol(std::string(r.Get(0, 6)));
-  p.full_due = r.Get(0, 7) == "t";
-  p.source_digest = r.Get(0, 8);
-  p.source_file_state = r.Get(0, 9);
+  p.watermark = ParseOptInt(r.GetOpt(row, first));
+  p.in_pass = r.Get(row, first + 1) == "t";
+  p.pass_full = r.Get(row, first + 2) == "t";
+  p.pass_rowid = std::stoll(std::string(r.Get(row, first + 3)));
+  p.pass_since = ParseOptInt(r.GetOpt(row, first + 4));
+  p.pass_max = ParseOptInt(r.GetOpt(row, first + 5));
+  p.rows_total = std::stol(std::string(r.Get(row, first + 6)));
+  p.full_due = r.Get(row, first + 7) == "t";
+  p.source_digest = r.Get(row, first + 8);
+  p.source_file_state = r.Get(row, first + 9);
   return p;
+}
+
+}  // namespace
+
+TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::string& table, long reconcile_seconds) {
+  PgResult r = conn.Exec(fmt::format("SELECT {} FROM sync_metadata.sync_progress"
+                                     " WHERE deployment_id = $1 AND table_name = $3",
+                                     kProgressColumns),
+                         {std::to_string(deployment_id), std::to_string(reconcile_seconds), table});
+  return r.rows() == 0 ? TableProgress{} : ProgressFromRow(r, 0, 0);
+}
+
+DeploymentProgress LoadDeploymentProgress(PgConn& conn, int64_t deployment_id, long reconcile_seconds) {
+  PgResult r = conn.Exec(
+      fmt::format("SELECT table_name, p.table_name_seen, coalesce(q.n_open, 0), {} FROM"
+                  " (SELECT *, true AS table_name_seen FROM sync_metadata.sync_progress WHERE deployment_id = $1) p"
+                  " FULL JOIN (SELECT table_name, count(*) AS n_open FROM sync_metadata.quarantine"
+                  "             WHERE deployment_id = $1 AND resolved_at IS NULL GROUP BY table_name) q"
+                  " USING (table_name)",
+                  kProgressColumns),
+      {std::to_string(deployment_id), std::to_string(reconcile_seconds)});
+  DeploymentProgress out;
+  for (int i = 0; i < r.rows(); ++i) {
+    std::string table(r.Get(i, 0));
+    if (r.GetOpt(i, 1)) out.tables[table] = ProgressFromRow(r, i, 3);
+    out.open_quarantine[table] = std::stol(std::string(r.Get(i, 2)));
+  }
+  return out;
+}
+
+TableProgress DeploymentProgress::Of(const std::string& table) const {
+  auto it = tables.find(table);
+  return it == tables.end() ? TableProgress{} : it->second;
+}
+
+long DeploymentProgress::OpenQuarantine(const std::string& table) const {
+  auto it = open_quarantine.find(table);
+  return it == open_quarantine.end() ? 0 : it->second;
 }
 
 void SaveProgress(PgConn& conn, int64_t deployment_id, const std::string& table, const TableProgress& p,

@@ -116,7 +116,8 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   TableReport report;
   report.table = plan.name;
   long reconcile_seconds = static_cast<long>(ctx.config.sync.reconcile_every.count());
-  TableProgress progress = LoadProgress(ctx.conn, ctx.deployment_id, plan.name, reconcile_seconds);
+  TableProgress progress = ctx.progress ? ctx.progress->Of(plan.name)
+                                        : LoadProgress(ctx.conn, ctx.deployment_id, plan.name, reconcile_seconds);
   report.reconciled = ctx.full || progress.full_due || plan.change < 0;
 
   // Where this pass starts: a pass cut short resumes where it stood.
@@ -143,7 +144,10 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   if (!resuming) pass.pass_max = reader.MaxChange();
   int64_t max_rowid = ctx.on_batch ? reader.MaxRowid() : 0;
   BatchWriter writer(ctx.conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
-  std::vector<std::string> open_keys = OpenQuarantineKeys(ctx.conn, ctx.deployment_id, plan.name);
+  std::vector<std::string> open_keys;
+  if (!ctx.progress || ctx.progress->OpenQuarantine(plan.name) > 0) {
+    open_keys = OpenQuarantineKeys(ctx.conn, ctx.deployment_id, plan.name);
+  }
   RetryQuarantined(ctx, plan, reader, writer, open_keys, report);
   std::set<std::string> open(open_keys.begin(), open_keys.end());
   reader.set_want_keys(!open.empty());
@@ -175,17 +179,23 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
 
   // A table still empty when a fresh pass begins takes plain COPY (the
   // initial copy); once anything is in it, every write is a merge.
-  bool direct = !resuming && !plan.target->row_security &&
-                ctx.conn.ExecOneRow("SELECT NOT EXISTS (SELECT 1 FROM " + ctx.conn.QuoteQualified(ctx.schema, plan.name) + ")")
-                        .Get(0, 0) == "t";
-  report.initial_copy = direct;
-  // Versions of an earlier life of the table (emptied by hand) would make a
-  // plain insert of new ones fail, so they are looked for once.
-  if (direct && plan.settings.detect_conflicts && !plan.captured) {
-    writer.set_versions_fresh(
-        ctx.conn.ExecOneRow("SELECT NOT " + RowSql::AnyVersions(), {std::to_string(ctx.deployment_id), plan.name})
-            .Get(0, 0) == "t");
-  }
+  // Asked once, when the pass first has something to write (an idle table
+  // costs no query).
+  bool direct = false;
+  auto decide_direct = [&] {
+    direct = !resuming && !plan.target->row_security &&
+             ctx.conn.ExecOneRow("SELECT NOT EXISTS (SELECT 1 FROM " +
+                                 ctx.conn.QuoteQualified(ctx.schema, plan.name) + ")")
+                     .Get(0, 0) == "t";
+    report.initial_copy = direct;
+    // Versions of an earlier life of the table (emptied by hand) would make a
+    // plain insert of new ones fail, so they are looked for once.
+    if (direct && plan.settings.detect_conflicts && !plan.captured) {
+      writer.set_versions_fresh(
+          ctx.conn.ExecOneRow("SELECT NOT " + RowSql::AnyVersions(), {std::to_string(ctx.deployment_id), plan.name})
+              .Get(0, 0) == "t");
+    }
+  };
   long rows_in_pass = resuming ? progress.rows_total : 0;
   size_t bytes = 0;
   // One batch of read-ahead: the next batch is read and converted on another
@@ -226,6 +236,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
       if (same_window) report.source_unchanged = true;
       break;
     }
+    if (first) decide_direct();
 
     PgTxn txn(ctx.conn, ctx.txn);
     if (ctx.fence) ctx.fence(ctx.conn);

@@ -136,5 +136,35 @@ TEST_F(PruneTest, TheNodeRoleStillCannotDeleteOrForgeTotals) {
   EXPECT_EQ(SqlStateOf(node, "UPDATE sync_metadata.pruned_conflicts SET conflicts = 0"), "42501");
 }
 
+// A node writes its conflicts' strategy and table name: it can no longer
+// write values the prune could not count, and such a row from before (the
+// constraints do not check old rows) does not stop the prune.
+TEST_F(PruneTest, AHostileConflictRowNeitherLandsNorBlocksThePrune) {
+  PgConn node = ConnectForStatus(NodeConfig());
+  std::string huge;
+  for (unsigned i = 0; i < 400; ++i) huge += fmt::format("{:08x}", i * 2654435761u);
+  EXPECT_EQ(SqlStateOf(node,
+                       "INSERT INTO sync_metadata.conflict_log (deployment_id, table_name, row_key, strategy, outcome,"
+                       " resolved_at) VALUES ($1, 'note', '[]', $2, 'source_applied', '-infinity')",
+                       {dep_, huge}),
+            "23514");
+  EXPECT_EQ(SqlStateOf(node,
+                       "INSERT INTO sync_metadata.conflict_log (deployment_id, table_name, row_key, strategy, outcome,"
+                       " resolved_at) VALUES ($1, $2, '[]', 'manual', 'source_applied', '-infinity')",
+                       {dep_, huge}),
+            "23514");
+  // The same row as if written before the constraints existed.
+  PgConn admin = Admin();
+  admin.Exec("ALTER TABLE sync_metadata.conflict_log DROP CONSTRAINT conflict_log_strategy_known,"
+             " DROP CONSTRAINT conflict_log_table_name_length");
+  admin.Exec("INSERT INTO sync_metadata.conflict_log (cluster_name, deployment_id, table_name, row_key, strategy,"
+             " outcome, resolved_at) VALUES ($1, $2, $3, '[]', $3, 'source_applied', '-infinity')",
+             {cluster_, dep_, huge});
+  ProcessResult r = Prune({"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"conflicts\":8"), std::string::npos) << r.out;
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.quarantine"), "1");  // the later categories ran too
+}
+
 }  // namespace
 }  // namespace tenantsync::testing

@@ -1,4 +1,4 @@
--- Least privilege and row-level security (design §4, docs/security.md).
+-- Least privilege and row-level security (docs/security.md).
 --
 -- sync_service is the group role every cluster's login role belongs to: it may
 -- SELECT, INSERT and UPDATE the metadata, never DELETE, TRUNCATE or change the

@@ -1,4 +1,4 @@
--- Conflict detection (design §5, docs/conflicts.md).
+-- Conflict detection (docs/conflicts.md).
 --
 -- A row conflicts when someone other than this sync changed its target since
 -- the sync last wrote it, and its source changed too. To tell, the sync keeps

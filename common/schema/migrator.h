@@ -26,6 +26,11 @@ struct MigrationStatus {
 
 std::string Sha256Hex(std::string_view text);
 
+// The text without its whole-line "--" comments, each kept line ending in
+// "\n": what a comment-only correction of a released migration leaves
+// unchanged (see kCommentAmendments in migrator.cc).
+std::string CodeOnly(std::string_view sql);
+
 // Compares `migrations` with the ledger; reads only.
 std::vector<MigrationStatus> ReadMigrationStatus(PgConn& admin, const std::vector<Migration>& migrations);
 

@@ -77,6 +77,33 @@ TEST_F(SchemaApplyTest, EditedMigrationIsRefusedBeforeAnythingRuns) {
   EXPECT_EQ(admin.ExecOneRow("SELECT to_regclass('sync_metadata.should_not_exist') IS NULL").Get(0, 0), "t");
 }
 
+// 002 and 004 had their header comments corrected after release. A database
+// whose ledger holds the checksums they were first applied with is current;
+// the same old checksum on SQL that really changed is still refused.
+TEST_F(SchemaApplyTest, ACommentOnlyCorrectionOfAReleasedMigrationIsNotAnEdit) {
+  ApplySchema();
+  PgConn admin = Admin();
+  admin.Exec("UPDATE sync_metadata.schema_migrations SET checksum = CASE version"
+             " WHEN 2 THEN '518f439d693a1730edd2e8b0024a75c5849d7e0dc9e438f705570f64cb6f751e'"
+             " WHEN 4 THEN '1f301ff6e6a9643e7c9f23c3302ced74a6fd56feccae262bf978ace42da12bc2' END"
+             " WHERE version IN (2, 4)");
+  std::string before = Fingerprint();
+  for (const MigrationStatus& st : ReadMigrationStatus(admin, EmbeddedMigrations())) {
+    EXPECT_EQ(st.state, MigrationState::kApplied) << st.name;
+  }
+  EXPECT_TRUE(ApplyMigrations(admin, EmbeddedMigrations(), false).empty());
+  EXPECT_EQ(Fingerprint(), before);
+
+  std::vector<Migration> changed = EmbeddedMigrations();
+  std::string sql = std::string(changed[1].sql) + "\nGRANT SELECT ON sync_metadata.clusters TO sync_service;\n";
+  changed[1].sql = sql;
+  EXPECT_EQ(ReadMigrationStatus(admin, changed)[1].state, MigrationState::kEdited);
+  // Comments alone may change; the SQL may not.
+  std::string commented = "-- a later note\n" + std::string(EmbeddedMigrations()[1].sql);
+  changed[1].sql = commented;
+  EXPECT_EQ(ReadMigrationStatus(admin, changed)[1].state, MigrationState::kApplied);
+}
+
 TEST_F(SchemaApplyTest, DatabaseNewerThanBinaryIsRefused) {
   ApplySchema();
   std::vector<Migration> older(EmbeddedMigrations().begin(), EmbeddedMigrations().end() - 1);

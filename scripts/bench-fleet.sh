@@ -21,9 +21,9 @@
 #                   baseline: the same before (an otherwise empty database).
 #
 # Sizes: BENCH_FLEET_TENANTS (500), BENCH_FLEET_CHANGED (50),
-# BENCH_CROWD_CLUSTERS (1000), BENCH_CROWD_DEPLOYMENTS (200 per... in all:
-# 200000), BENCH_CROWD_HISTORY (job rows in all: 2000000; the issue's
-# 50000000 needs ~15 GB and an hour), BENCH_REPEAT (3: best of three).
+# BENCH_CROWD_CLUSTERS (1000), BENCH_CROWD_DEPLOYMENTS (200000 in all),
+# BENCH_CROWD_HISTORY (2000000 job rows in all; 50000000 needs about 15 GB
+# and an hour here), BENCH_REPEAT (3: best of three).
 # Exit: 0, or 1 when a sync-run failed. Targets are printed next to the
 # figures; missing one is not a failure.
 # shellcheck disable=SC2317  # functions called from traps
@@ -39,9 +39,8 @@ crowd_deployments=${BENCH_CROWD_DEPLOYMENTS:-200000}
 crowd_history=${BENCH_CROWD_HISTORY:-2000000}
 repeat=${BENCH_REPEAT:-3}
 
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; }
-div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
-met() { awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { printf ((op == ">=" ? v >= t : v <= t) ? "met" : "NOT met") }'; }
+# shellcheck source=scripts/bench-lib.sh
+. "$root/scripts/bench-lib.sh"
 
 if [ "${1:-}" = "--inner" ]; then
   tmp="$BENCH_TMP" log="$BENCH_TMP/bench.log"
@@ -97,7 +96,7 @@ EOF
     cat "$tmp/run.log" >>"$log"
     [ "$rc" -eq 0 ] || { failures=$((failures + 1)); echo "bench-fleet: sync-run ($1) exited $rc" >&2; tail -n 5 "$tmp/run.log" >&2; }
   }
-  best() { local b="" t; for _ in $(seq "$repeat"); do run "$1"; t=$took; [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN { exit !(a < b) }' && b=$t; done; took=$b; }
+  best() { local b=""; for _ in $(seq "$repeat"); do run "$1"; keep b "$took"; done; took=$b; }
   metadata_rows() {
     sql -c "SELECT sum((xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM sync_metadata.%I', tablename), false, true, '')))[1]::text::bigint) FROM pg_tables WHERE schemaname = 'sync_metadata'"
   }
@@ -133,7 +132,7 @@ EOF
       b=""
       for _ in $(seq "$repeat"); do
         t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port$path")
-        [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN { exit !(a < b) }' && b=$t
+        keep b "$t"
       done
       printf '%s ' "$b"
     done
@@ -228,13 +227,5 @@ for prefix in t u; do
   done
 done
 
-set -m
-"$bin/sync-devdb" --log-level warning --fsync --dir "$tmp/pg" -- bash "$0" --inner &
-devdb=$!
-set +m
-stop() { kill -TERM -- "-$devdb" 2>/dev/null || true; wait "$devdb" || true; exit "$1"; }
-trap 'stop 130' INT
-trap 'stop 143' TERM
-status=0
-wait "$devdb" || status=$?
+run_inner_under_devdb
 exit "$status"

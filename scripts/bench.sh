@@ -37,12 +37,8 @@ repeat=${BENCH_REPEAT:-2}  # each load timed this many times; the best counts
 wide_cols="id, user_id, title, archived, created_at, updated_at, chat"
 narrow_cols="id, user_id, n"
 
-# Seconds since $1 (an $EPOCHREALTIME), and a/b, both as decimals.
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; }
-div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
-# Keeps in variable $1 the smaller (min) or larger (max, $3) of itself and $2.
-keep() { [ -n "${!1:-}" ] && awk -v a="$2" -v b="${!1}" -v m="${3:-min}" 'BEGIN { exit !(m == "min" ? a >= b : a <= b) }' ||
-           printf -v "$1" %s "$2"; }
+# shellcheck source=scripts/bench-lib.sh
+. "$root/scripts/bench-lib.sh"
 
 # ---------------------------------------------------------------- inner part
 # Runs under sync-devdb (PG* and TENANTSYNC_DEVDB_TCP exported): measures and
@@ -204,7 +200,6 @@ EOF
 
   # The table.
   mb() { div "$(stat -c %s "$tmp/$1.csv")" 1000000 %.1f; }
-  met() { awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { printf ((op == ">=" ? v >= t : v <= t) ? "met" : "NOT met") }'; }
   row() { printf '%-8s %9s %8s  %-22s %8s %10s %7s %8s\n' "$@"; }
   echo
   echo "tenantsync benchmark: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)," \
@@ -319,19 +314,7 @@ mkdir "$tmp/tenants"
 chat_sql 40 200 | sqlite3 -init /dev/null -batch "$tmp/tenants/template.db"
 for i in $(seq -f %03g "$tenants"); do cp "$tmp/tenants/template.db" "$tmp/tenants/t$i.db"; done
 
-# sync-devdb in a process group of its own (set -m), in the background so
-# that a signal reaches our traps at once: they end that group (sync-devdb
-# ignores it, the work under it stops), wait for the cluster to stop, exit.
-set -m
-"$bin/sync-devdb" --log-level warning --fsync --dir "$tmp/pg" -- bash "$0" --inner &
-devdb=$!
-set +m
-stop() { kill -TERM -- "-$devdb" 2>/dev/null || true; wait "$devdb" || true; exit "$1"; }
-trap 'stop 130' INT
-trap 'stop 143' TERM
-status=0
-wait "$devdb" || status=$?
-trap - INT TERM
+run_inner_under_devdb
 
 echo
 echo "micro-benchmarks: $micro --benchmark_min_time=0.1"

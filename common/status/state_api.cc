@@ -94,9 +94,9 @@ void StateCache::OnNotified(PgConn& conn, const std::vector<std::string>& payloa
   }
   // Nothing read yet: the first request starts from the newest event anyway.
   if (!after) return;
-  std::string array = "{";
-  for (int64_t id : ids) array += (array.size() > 1 ? "," : "") + std::to_string(id);
-  array += "}";
+  std::vector<std::string> id_texts;
+  for (int64_t id : ids) id_texts.push_back(std::to_string(id));
+  std::string array = PgArrayLiteral(id_texts);
   // The query runs without the lock, so requests are not held up by it; the
   // result is applied under it. Erasing is safe in any order: a request that
   // read the old value holds the lock until it has cached it, and this runs

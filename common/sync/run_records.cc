@@ -60,18 +60,10 @@ TableProgress ProgressFromRow(const PgResult& r, int row, int first) {
 
 }  // namespace
 
-TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::string& table, long reconcile_seconds) {
-  PgResult r = conn.Exec(fmt::format("SELECT {} FROM sync_metadata.sync_progress"
-                                     " WHERE deployment_id = $1 AND table_name = $3",
-                                     kProgressColumns),
-                         {std::to_string(deployment_id), std::to_string(reconcile_seconds), table});
-  return r.rows() == 0 ? TableProgress{} : ProgressFromRow(r, 0, 0);
-}
-
 DeploymentProgress LoadDeploymentProgress(PgConn& conn, int64_t deployment_id, long reconcile_seconds) {
   PgResult r = conn.Exec(
-      fmt::format("SELECT table_name, p.table_name_seen, coalesce(q.n_open, 0), {} FROM"
-                  " (SELECT *, true AS table_name_seen FROM sync_metadata.sync_progress WHERE deployment_id = $1) p"
+      fmt::format("SELECT table_name, p.deployment_id IS NOT NULL, coalesce(q.n_open, 0), {} FROM"
+                  " (SELECT * FROM sync_metadata.sync_progress WHERE deployment_id = $1) p"
                   " FULL JOIN (SELECT table_name, count(*) AS n_open FROM sync_metadata.quarantine"
                   "             WHERE deployment_id = $1 AND resolved_at IS NULL GROUP BY table_name) q"
                   " USING (table_name)",
@@ -80,7 +72,7 @@ DeploymentProgress LoadDeploymentProgress(PgConn& conn, int64_t deployment_id, l
   DeploymentProgress out;
   for (int i = 0; i < r.rows(); ++i) {
     std::string table(r.Get(i, 0));
-    if (r.GetOpt(i, 1)) out.tables[table] = ProgressFromRow(r, i, 3);
+    if (r.Get(i, 1) == "t") out.tables[table] = ProgressFromRow(r, i, 3);
     out.open_quarantine[table] = std::stol(std::string(r.Get(i, 2)));
   }
   return out;

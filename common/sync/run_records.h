@@ -43,8 +43,6 @@ struct TableProgress {
   std::string source_file_state;
 };
 
-TableProgress LoadProgress(PgConn& conn, int64_t deployment_id, const std::string& table, long reconcile_seconds);
-
 // Every table's progress of a deployment and its open quarantine counts, in
 // one query: a changed tenant's 30 tables cost one round trip, not 60.
 struct DeploymentProgress {

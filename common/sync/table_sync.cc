@@ -115,9 +115,7 @@ int64_t OverlapUnits(int64_t watermark, int overlap_seconds) {
 TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   TableReport report;
   report.table = plan.name;
-  long reconcile_seconds = static_cast<long>(ctx.config.sync.reconcile_every.count());
-  TableProgress progress = ctx.progress ? ctx.progress->Of(plan.name)
-                                        : LoadProgress(ctx.conn, ctx.deployment_id, plan.name, reconcile_seconds);
+  TableProgress progress = ctx.progress->Of(plan.name);
   report.reconciled = ctx.full || progress.full_due || plan.change < 0;
 
   // Where this pass starts: a pass cut short resumes where it stood.
@@ -145,7 +143,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   int64_t max_rowid = ctx.on_batch ? reader.MaxRowid() : 0;
   BatchWriter writer(ctx.conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
   std::vector<std::string> open_keys;
-  if (!ctx.progress || ctx.progress->OpenQuarantine(plan.name) > 0) {
+  if (ctx.progress->OpenQuarantine(plan.name) > 0) {
     open_keys = OpenQuarantineKeys(ctx.conn, ctx.deployment_id, plan.name);
   }
   RetryQuarantined(ctx, plan, reader, writer, open_keys, report);

@@ -46,8 +46,7 @@ struct SyncContext {
   int64_t epoch = 0;  // the lease epoch, recorded with each conflict (0: none)
   // SqliteFileState of the source, taken before the read snapshot ("" = unknown).
   std::string source_state;
-  // Every table's progress, read once for the deployment (nullptr: each
-  // table reads its own).
+  // Every table's progress, read once for the deployment (required).
   const DeploymentProgress* progress = nullptr;
   // Past it, a pass stops after its current batch (time_point::max(): never).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();

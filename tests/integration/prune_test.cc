@@ -55,6 +55,13 @@ class PruneTest : public TenantTest {
     }
   }
 
+  // Runs the prune with `flags`; it must exit 0 and print `expected`.
+  void ExpectPrune(const std::vector<std::string>& flags, const std::string& expected) {
+    ProcessResult r = Prune(flags);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(expected), std::string::npos) << r.out;
+  }
+
   ProcessResult Prune(const std::vector<std::string>& flags) {
     std::string config = tmp_.File("admin.toml");
     WriteFile(config, fmt::format("[postgres]\nadmin_conninfo = \"{}\"\n", AdminConninfo()), 0644);
@@ -89,23 +96,16 @@ class PruneTest : public TenantTest {
 
 TEST_F(PruneTest, DryRunCountsAndRemovesNothing) {
   std::string before = Counts();
-  ProcessResult r = Prune({"--dry-run", "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("\"would_remove\":{\"jobs\":25,\"conflicts\":7,\"quarantine\":1,\"cache_events\":1}"),
-            std::string::npos)
-      << r.out;
+  ExpectPrune({"--dry-run", "--json"},
+              "\"would_remove\":{\"jobs\":25,\"conflicts\":7,\"quarantine\":1,\"cache_events\":1}");
   EXPECT_EQ(Counts(), before);
 }
 
 TEST_F(PruneTest, OldHistoryGoesOpenItemsStayCountersDoNotDecrease) {
   std::string counters = Counters();
   ASSERT_NE(counters.find("note newest_wins source_applied 7;"), std::string::npos) << counters;
-  ProcessResult r = Prune({});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("removed 25 finished job rows, 7 settled conflicts (counted first), 1 resolved quarantine "
-                       "rows, 1 cache events"),
-            std::string::npos)
-      << r.out;
+  ExpectPrune({}, "removed 25 finished job rows, 7 settled conflicts (counted first), 1 resolved quarantine rows, "
+                  "1 cache events");
   // The recent job row of the first sync, the running job, the pending
   // conflict, the open quarantine row and the recent event stay.
   EXPECT_EQ(Counts(), "2 1 1 1");
@@ -114,11 +114,7 @@ TEST_F(PruneTest, OldHistoryGoesOpenItemsStayCountersDoNotDecrease) {
   EXPECT_EQ(Counters(), counters);
 
   // Again: nothing more to remove, the counters still whole.
-  r = Prune({"--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("\"removed\":{\"jobs\":0,\"conflicts\":0,\"quarantine\":0,\"cache_events\":0}"),
-            std::string::npos)
-      << r.out;
+  ExpectPrune({"--json"}, "\"removed\":{\"jobs\":0,\"conflicts\":0,\"quarantine\":0,\"cache_events\":0}");
   EXPECT_EQ(Counters(), counters);
 }
 
@@ -160,9 +156,7 @@ TEST_F(PruneTest, AHostileConflictRowNeitherLandsNorBlocksThePrune) {
   admin.Exec("INSERT INTO sync_metadata.conflict_log (cluster_name, deployment_id, table_name, row_key, strategy,"
              " outcome, resolved_at) VALUES ($1, $2, $3, '[]', $3, 'source_applied', '-infinity')",
              {cluster_, dep_, huge});
-  ProcessResult r = Prune({"--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("\"conflicts\":8"), std::string::npos) << r.out;
+  ExpectPrune({"--json"}, "\"conflicts\":8");
   EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.quarantine"), "1");  // the later categories ran too
 }
 

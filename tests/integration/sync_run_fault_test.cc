@@ -41,6 +41,17 @@ std::string InsertChats(int first, int count, int64_t updated_at) {
 
 class SyncRunFaultTest : public TenantTest {
  protected:
+  // Flips bytes in the middle of a b-tree page of the chat table (a file
+  // of 2000 chats has more than 20 pages).
+  static void CorruptAPage(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::fseek(f, 4096 * 20 + 100, SEEK_SET);
+    std::string junk(2000, '\xA5');
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+  }
+
   ProcessResult SyncRun(const std::string& config, std::vector<std::string> extra = {}) {
     std::vector<std::string> argv{SYNC_RUN_BIN, "--config", config};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -187,15 +198,7 @@ TEST_F(SyncRunFaultTest, BadSourceFilesFailAloneWithTheirExitCodes) {
   ExecSqlite(good, std::string(kSqliteChat) + InsertChats(1, 10, 1727740800));
   std::string corrupt = tmp_.File("corrupt.db");
   ExecSqlite(corrupt, std::string(kSqliteChat) + InsertChats(1, 2000, 1727740800));
-  {
-    // Flip bytes in the middle of a b-tree page of the chat table.
-    std::FILE* f = std::fopen(corrupt.c_str(), "r+b");
-    ASSERT_NE(f, nullptr);
-    std::fseek(f, 4096 * 20 + 100, SEEK_SET);
-    std::string junk(2000, '\xA5');
-    std::fwrite(junk.data(), 1, junk.size(), f);
-    std::fclose(f);
-  }
+  ASSERT_NO_FATAL_FAILURE(CorruptAPage(corrupt));
   std::string not_db = tmp_.File("notes.txt");
   WriteFile(not_db, "this is not a database, it is a shopping list\n");
   std::string truncated = tmp_.File("truncated.db");
@@ -238,14 +241,7 @@ TEST_F(SyncRunFaultTest, ParallelJobsIsolateBadTenantsAndKeepTheFirstFailure) {
   ExecSqlite(locked, std::string(kSqliteChat) + InsertChats(1, 10, 1727740800));
   std::string corrupt = tmp_.File("corrupt.db");
   ExecSqlite(corrupt, std::string(kSqliteChat) + InsertChats(1, 2000, 1727740800));
-  {
-    std::FILE* f = std::fopen(corrupt.c_str(), "r+b");
-    ASSERT_NE(f, nullptr);
-    std::fseek(f, 4096 * 20 + 100, SEEK_SET);
-    std::string junk(2000, '\xA5');
-    std::fwrite(junk.data(), 1, junk.size(), f);
-    std::fclose(f);
-  }
+  ASSERT_NO_FATAL_FAILURE(CorruptAPage(corrupt));
   for (int i = 0; i < 6; ++i) {
     std::string good = tmp_.File(fmt::format("good{}.db", i));
     ExecSqlite(good, std::string(kSqliteChat) + InsertChats(1, 300 + i, 1727740800));

@@ -36,14 +36,19 @@ TEST(SqliteFileStateTest, RollbackJournalEveryCommitChangesItReadsDoNot) {
   EXPECT_NE(SqliteFileState(path), after_one);
 }
 
+// A WAL database with table t and one row, written through `app`.
+void MakeWalTable(SqliteDb& app) {
+  app.Exec("PRAGMA journal_mode = WAL");
+  app.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+  app.Exec("INSERT INTO t(v) VALUES ('a')");
+}
+
 TEST(SqliteFileStateTest, WalEveryCommitChangesItReadsDoNot) {
   ScopedTempDir dir;
   std::string path = dir.File("webui.db");
   // The app's connection stays open, so the -wal and -shm files stay.
   SqliteDb app = SqliteDb::OpenReadWrite(path);
-  app.Exec("PRAGMA journal_mode = WAL");
-  app.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
-  app.Exec("INSERT INTO t(v) VALUES ('a')");
+  MakeWalTable(app);
   std::string before = SqliteFileState(path);
   ASSERT_NE(before.find("|shm "), std::string::npos) << before;
   Read(path);
@@ -70,9 +75,7 @@ TEST(SqliteFileStateTest, WalAReaderThatCreatesTheEmptyWalChangesNothing) {
   std::string path = dir.File("webui.db");
   {
     SqliteDb app = SqliteDb::OpenReadWrite(path);
-    app.Exec("PRAGMA journal_mode = WAL");
-    app.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
-    app.Exec("INSERT INTO t(v) VALUES ('a')");
+    MakeWalTable(app);
   }
   std::string before = SqliteFileState(path);
   ASSERT_FALSE(before.empty());

@@ -304,6 +304,7 @@ Config ParseConfig(std::string_view toml_text, const std::string& origin) {
     r.Int("delete_brake_min_rows", config.sync.delete_brake_min_rows, 0, 1'000'000'000);
     r.Int("max_read_hold_ms", config.sync.max_read_hold_ms, 1, 60'000);
     r.Duration("deployment_time_budget", config.sync.deployment_time_budget);
+    r.Int("max_jobs", config.sync.max_jobs, 1, kMaxJobs);
     r.Choice("toast_compression", config.sync.toast_compression, kToastCompressions);
     r.RefuseUnknown();
   }

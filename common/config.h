@@ -33,6 +33,8 @@ struct NodeConfig {
 // accept; the privilege check holds a role's stored timeouts to them too.
 constexpr int kMaxStatementTimeoutSeconds = 86400;
 constexpr int kMaxLockTimeoutSeconds = 3600;
+// The bound of [sync] max_jobs and of sync-run --jobs.
+constexpr int kMaxJobs = 64;
 
 struct PostgresConfig {
   std::string conninfo;        // the cluster's login role; "" = libpq defaults (PG* variables)
@@ -74,6 +76,10 @@ struct SyncConfig {
   // next; the cut pass resumes on the next run. 0 = no limit. Keeps one
   // tenant's first copy from holding back every other tenant's tick.
   std::chrono::seconds deployment_time_budget{60};
+  // The most deployments one run syncs at once, each on its own PostgreSQL
+  // connection: a hosted PostgreSQL limits connections, and two nodes of each
+  // of many servers share them.
+  int max_jobs = 4;
 };
 
 enum class DeletePolicy { kPropagate, kKeep };

@@ -9,8 +9,10 @@
 #   pipeline   sqlite3 -csv … | psql -c "\copy … from stdin csv";
 #   sync-run   the initial copy, then a second run with nothing changed;
 #              and the initial copy again without conflict detection.
-# Then a no-change `sync-run --all` over many small tenants, the peak RSS of
-# sync-run (GNU time %M) and the micro-benchmarks (tenantsync_bench).
+# Then four tenants copied by `sync-run --jobs 4` against the same one by one
+# (time, and peak RSS per job), a no-change `sync-run --all` over many small
+# tenants, the peak RSS of sync-run (GNU time %M) and the micro-benchmarks
+# (tenantsync_bench).
 #
 # Then the cost of conflict detection: changed rows synced with it and
 # without it (detect_conflicts = false, a plain staged merge).
@@ -187,6 +189,25 @@ EOF
     drop_tenant "d_$mode"
   done
 
+  # Four tenants copied at once (--jobs 4), against the same four one by one
+  # (--jobs 1): peak RSS per job, and what parallelism buys on this machine.
+  # Kept out of peak_kb, which is the single-job figure.
+  echo "bench: 4 tenants of $detect_rows wide rows, --jobs 4 and --jobs 1" >&2
+  single_peak_kb=$peak_kb
+  for jobs in 4 1; do
+    for i in 1 2 3 4; do new_tenant "p${jobs}_$i" wide "$tmp/detect.db"; done
+    peak_kb=0
+    sync_run --all --jobs "$jobs"
+    keep "par_time_$jobs" "$took"
+    keep "par_rss_$jobs" "$peak_kb"
+    for i in 1 2 3 4; do
+      got=$(psql -XAtc "SELECT count(*) FROM client_p${jobs}_$i.chat")
+      [ "$got" = "$detect_rows" ] || { failures=$((failures + 1)); echo "bench: --jobs $jobs copied $got of $detect_rows rows" >&2; }
+      drop_tenant "p${jobs}_$i"
+    done
+  done
+  peak_kb=$single_peak_kb
+
   # Many small tenants: register all, create their tables in one go, grant.
   echo "bench: $tenants small tenants" >&2
   for i in $(seq -f %03g "$tenants"); do schema deployment add "t$i" --cluster bench --sqlite "$tmp/tenants/t$i.db"; done
@@ -249,6 +270,10 @@ EOF
     "$tenants" "$fleet" "$(awk -v s="$fleet" -v n="$tenants" 'BEGIN { printf "%.1f", s * 1000 / n }')" "$fleet_first"
   printf 'peak RSS of sync-run, every run above: %s MB (target <= 64 MB: %s)\n' \
     "$(div "$peak_kb" 1024 %.1f)" "$(met "$(div "$peak_kb" 1024)" "<=" 64)"
+  per_job=$(div "$par_rss_4" 4096 %.1f)
+  printf 'sync-run --jobs 4, 4 tenants of %s wide rows: peak RSS %s MB, %s MB per job (target <= 64 MB: %s);' \
+    "$detect_rows" "$(div "$par_rss_4" 1024 %.1f)" "$per_job" "$(met "$per_job" "<=" 64)"
+  printf ' %s s, against %s s one by one (%sx)\n' "$par_time_4" "$par_time_1" "$(div "$par_time_1" "$par_time_4")"
   [ "$failures" -eq 0 ] || { echo "bench: $failures sync-run failure(s); see above" >&2; exit 1; }
   exit 0
 fi

@@ -333,9 +333,10 @@ void PrintText(const std::vector<DeploymentResult>& results, const RunOptions& o
   }
 }
 
-void PrintJson(const std::vector<DeploymentResult>& results, const RunOptions& o) {
+// `jobs`: how many deployments the run could sync at once.
+void PrintJson(const std::vector<DeploymentResult>& results, const RunOptions& o, int jobs) {
   JsonWriter w;
-  w.BeginObject().Key("dry_run").Bool(o.dry_run).Key("deployments").BeginArray();
+  w.BeginObject().Key("dry_run").Bool(o.dry_run).Key("jobs").Int(jobs).Key("deployments").BeginArray();
   for (const DeploymentResult& r : results) {
     w.BeginObject().Key("name").String(r.deployment.name).Key("ok").Bool(r.error.empty());
     w.Key("error").StringOrNull(r.error.empty() ? std::nullopt : std::optional<std::string>(r.error));
@@ -422,7 +423,7 @@ void SyncOne(PgConn& conn, const Config& config, const RunOptions& o, LeaseKeepe
 // transaction of every worker is fenced on the lease as before. The first
 // error that stops a run stops the others before their next deployment
 // (those in flight stop at their next fenced batch), and is rethrown.
-void SyncInParallel(const Config& config, const RunOptions& o, LeaseKeeper* lease,
+void SyncInParallel(const Config& config, const RunOptions& o, int jobs, LeaseKeeper* lease,
                     const std::vector<DeploymentResult*>& todo) {
   RunOptions quiet = o;
   quiet.progress = false;  // one terminal line cannot show N copies; the journal lines still come
@@ -441,13 +442,18 @@ void SyncInParallel(const Config& config, const RunOptions& o, LeaseKeeper* leas
     }
   };
   std::vector<std::thread> workers;
-  size_t n = std::min(static_cast<size_t>(o.jobs), todo.size());
+  size_t n = std::min(static_cast<size_t>(jobs), todo.size());
   for (size_t i = 0; i < n; ++i) workers.emplace_back(worker);
   for (std::thread& t : workers) t.join();
   if (first_error) std::rethrow_exception(first_error);
 }
 
 }  // namespace
+
+int JobsForRun(int requested, int max_jobs, unsigned cpus) {
+  int wanted = requested > 0 ? requested : static_cast<int>(std::clamp(cpus, 1U, static_cast<unsigned>(kMaxJobs)));
+  return std::clamp(wanted, 1, std::max(max_jobs, 1));
+}
 
 ExitCode RunSync(const Config& config, const RunOptions& o) {
   const std::string& cluster = config.RequireCluster();
@@ -486,8 +492,10 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     }
     todo.push_back(&r);
   }
-  if (o.jobs > 1 && todo.size() > 1) {
-    SyncInParallel(config, o, lease ? &*lease : nullptr, todo);
+  const int jobs = JobsForRun(o.jobs, config.sync.max_jobs, std::thread::hardware_concurrency());
+  if (o.jobs > jobs) Log(LogLevel::kInfo, "--jobs {} capped at [sync] max_jobs = {}", o.jobs, jobs);
+  if (jobs > 1 && todo.size() > 1) {
+    SyncInParallel(config, o, jobs, lease ? &*lease : nullptr, todo);
   } else {
     for (DeploymentResult* r : todo) SyncOne(conn, config, o, lease ? &*lease : nullptr, *r);
   }
@@ -501,7 +509,7 @@ ExitCode RunSync(const Config& config, const RunOptions& o) {
     Log(LogLevel::kInfo, "{} of {} deployment(s) unchanged since their last clean run", unchanged.size(),
         deployments.size());
   }
-  o.json ? PrintJson(results, o) : PrintText(results, o);
+  o.json ? PrintJson(results, o, jobs) : PrintText(results, o);
   // The first failure in deployment order, whichever worker met it first.
   for (const DeploymentResult& r : results) {
     if (r.code != ExitCode::kOk) return r.code;

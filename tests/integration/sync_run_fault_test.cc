@@ -254,6 +254,7 @@ TEST_F(SyncRunFaultTest, ParallelJobsIsolateBadTenantsAndKeepTheFirstFailure) {
 
   ProcessResult r = SyncRun(WriteNodeConfig("[sync]\nbusy_timeout_ms = 100\n"), {"--jobs", "4", "--json"});
   EXPECT_EQ(r.exit_code, 75) << r.err;  // c_locked comes before d_corrupt
+  EXPECT_NE(r.out.find("{\"dry_run\":false,\"jobs\":4,"), std::string::npos) << r.out;
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(Scalar(fmt::format("SELECT count(*) FROM client_g{}.chat", i)), std::to_string(300 + i));
   }
@@ -267,6 +268,24 @@ TEST_F(SyncRunFaultTest, ParallelJobsIsolateBadTenantsAndKeepTheFirstFailure) {
     ProcessResult v = SyncRun(WriteNodeConfig(), {"--verify", "--deployment", fmt::format("g{}", i)});
     EXPECT_EQ(v.exit_code, 0) << v.out;
   }
+}
+
+// [sync] max_jobs caps both the default (one per CPU) and --jobs, so that a
+// node never opens more connections than the operator allowed.
+TEST_F(SyncRunFaultTest, MaxJobsCapsTheWorkersOfARun) {
+  for (int i = 0; i < 3; ++i) {
+    std::string source = tmp_.File(fmt::format("t{}.db", i));
+    ExecSqlite(source, std::string(kSqliteChat) + InsertChats(1, 5, 1727740800));
+    AddTenant(fmt::format("t{}", i), source, kPostgresChat);
+  }
+  ProcessResult capped = SyncRun(WriteNodeConfig("[sync]\nmax_jobs = 2\n"), {"--jobs", "8", "--json"});
+  EXPECT_EQ(capped.exit_code, 0) << capped.err;
+  EXPECT_NE(capped.out.find("\"jobs\":2,"), std::string::npos) << capped.out;
+  EXPECT_NE(capped.err.find("--jobs 8 capped at [sync] max_jobs = 2"), std::string::npos) << capped.err;
+  ProcessResult one = SyncRun(WriteNodeConfig("[sync]\nmax_jobs = 1\n"), {"--full", "--json"});
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_NE(one.out.find("\"jobs\":1,"), std::string::npos) << one.out;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Scalar(fmt::format("SELECT count(*) FROM client_t{}.chat", i)), "5");
 }
 
 TEST_F(SyncRunFaultTest, LockedSourceIsATemporaryFailure) {

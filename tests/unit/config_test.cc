@@ -43,6 +43,7 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(c.sync.reconcile_every, seconds(3600));
   EXPECT_EQ(c.sync.busy_timeout_ms, 5000);
   EXPECT_EQ(c.sync.toast_compression, ToastCompression::kLz4);
+  EXPECT_EQ(c.sync.max_jobs, 4);
   EXPECT_TRUE(c.tables.empty());
   EXPECT_EQ(c.ForTable("users").conflict, ConflictStrategy::kNewestWins);
   EXPECT_EQ(c.status.listen, "127.0.0.1:9443");
@@ -76,6 +77,7 @@ checkpoint = "passive"
 max_delete_share = 0.25
 reconcile_every = "15m"
 busy_timeout_ms = 0
+max_jobs = 9
 [tables."*"]
 conflict = "source_wins"
 [tables.orders]
@@ -108,6 +110,7 @@ cache_events = "90s"
   EXPECT_EQ(c.sync.max_delete_share, 0.25);
   EXPECT_EQ(c.sync.reconcile_every, seconds(900));
   EXPECT_EQ(c.sync.busy_timeout_ms, 0);
+  EXPECT_EQ(c.sync.max_jobs, 9);
   EXPECT_EQ(c.tables.size(), 2u);
   EXPECT_EQ(c.ForTable("orders").conflict, ConflictStrategy::kManual);
   EXPECT_EQ(c.ForTable("other").conflict, ConflictStrategy::kSourceWins);
@@ -161,6 +164,8 @@ TEST(ConfigTest, RefusesBadValuesNamingFileLineAndColumn) {
       {"sync", "batch_rows", "1000001", "[sync] batch_rows must be an integer from 1 to 1000000"},
       {"sync", "busy_timeout_ms", "-1", "[sync] busy_timeout_ms must be an integer from 0 to 600000"},
       {"sync", "busy_timeout_ms", "600001", "[sync] busy_timeout_ms must be an integer from 0 to 600000"},
+      {"sync", "max_jobs", "0", "[sync] max_jobs must be an integer from 1 to 64"},
+      {"sync", "max_jobs", "65", "[sync] max_jobs must be an integer from 1 to 64"},
       {"sync", "max_delete_share", "-0.1", "[sync] max_delete_share must be a number from 0 to 1"},
       {"sync", "max_delete_share", "1.5", "[sync] max_delete_share must be a number from 0 to 1"},
       {"sync", "max_delete_share", "nan", "[sync] max_delete_share must be a number from 0 to 1"},

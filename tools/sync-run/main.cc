@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
   sync-run --deployment acme --verify
   sync-run --full                   # reconcile: whole tables, deletes, updates that kept updated_at
   sync-run --dry-run --json         # what would be written; nothing is kept
-  sync-run --jobs 4                 # four deployments at a time, each on its own connection
+  sync-run --jobs 1                 # one deployment at a time (default: one per CPU, at most [sync] max_jobs)
 
 Connects with [postgres] conninfo as the cluster's own role. Exit codes: 0 ok,
 1 --verify found differences, 65 corrupt source or delete brake, 66 source
@@ -27,8 +27,10 @@ missing, 69 PostgreSQL unreachable, 75 retry next tick, 77 role unfit,
   app.add_flag("--dry-run", o.dry_run, "Do everything, then roll it back; record nothing");
   app.add_flag("--json", o.json, "Print the result as JSON on stdout");
   app.add_flag("!--no-progress", o.progress, "No progress lines on a terminal");
-  app.add_option("-j,--jobs", o.jobs, "Sync this many deployments at once (each its own connection)")
-      ->check(CLI::Range(1, 64));
+  app.add_option("-j,--jobs", o.jobs,
+                 "Sync this many deployments at once, each on its own connection "
+                 "(default: one per CPU; never more than [sync] max_jobs)")
+      ->check(CLI::Range(1, tenantsync::kMaxJobs));
   return tenantsync::RunTool(app, argc, argv, flags,
                              [&](const tenantsync::Config& config) { return tenantsync::RunSync(config, o); });
 }

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "common/error.h"
@@ -199,6 +200,7 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   if (o.progress && isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
   // Children before parents, so foreign keys never block a delete. A pass
   // the budget cut short has not seen every source row: no delete check.
+  std::set<std::string> deleted_from;
   for (size_t i = r.tables.size(); i-- > 0;) {
     TableReport& report = r.tables[i];
     // After an initial copy into an empty table, every target row came from
@@ -210,11 +212,17 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
     long before = report.counts.rows_deleted;
     PropagateDeletes(ctx, plan.tables[i], report);
     r.counts.rows_deleted += report.counts.rows_deleted - before;
+    if (report.counts.rows_deleted > before) deleted_from.insert(report.table);
     if (!report.delete_brake.empty()) {
       Log(LogLevel::kError, "deployment={} table={}: {}", r.deployment.name, report.table, report.delete_brake);
       r.error += fmt::format("{}delete brake on {}: {}", r.error.empty() ? "" : "; ", report.table, report.delete_brake);
       r.code = ExitCode::kDataErr;
     }
+  }
+  // A delete that cascaded in PostgreSQL may have taken rows the source kept.
+  std::set<std::string> cascaded = target.CascadeReach(deleted_from);
+  for (size_t i = 0; i < r.tables.size(); ++i) {
+    if (cascaded.count(r.tables[i].table)) r.counts += RecheckCascaded(ctx, plan.tables[i], r.tables[i]);
   }
   if (o.verify) {
     for (const TablePlan& table : plan.tables) r.diffs.push_back(VerifyTable(ctx, table));

@@ -1,16 +1,22 @@
-// PropagateDeletes (table_sync.h): the set of source keys is streamed into a
-// temporary table, and target rows whose key is not in it are deleted, in one
-// transaction, unless that would delete more than the brake allows.
+// PropagateDeletes and RecheckCascaded (table_sync.h): the set of source
+// keys, each with its rowid, is streamed into a temporary table. Target rows
+// whose key is not in it are deleted, in one transaction, unless that would
+// delete more than the brake allows; source rows whose key is not in the
+// target after a cascade are written again.
 #include <fmt/format.h>
+
+#include <set>
 
 #include "common/conflict/row_sql.h"
 #include "common/log.h"
+#include "common/sync/batch_writer.h"
+#include "common/sync/run_records.h"
 #include "common/sync/table_sync.h"
 
 namespace tenantsync {
 namespace {
 
-// Every source key, in rowid batches, as COPY text for the key columns.
+// Every source key and its rowid, in rowid batches, as COPY text.
 class KeyReader {
  public:
   KeyReader(SqliteDb& db, const TablePlan& plan) : plan_(plan), stmt_(db.Prepare(Sql(plan))) {}
@@ -35,7 +41,7 @@ class KeyReader {
       }
       // A key that cannot convert never reached the target, so it protects nothing.
       if (ok) {
-        copy_data += '\n';
+        copy_data += fmt::format("\t{}\n", last_rowid_);
       } else {
         copy_data.resize(row_start);
       }
@@ -59,6 +65,50 @@ class KeyReader {
   SqliteStmt stmt_;
   int64_t last_rowid_ = 0;
 };
+
+// pg_temp.tenantsync_keys, filled with every source key of `plan` and its
+// rowid, for the current transaction. `doomed` is true for a target row
+// (alias t) whose key the source no longer has; `rowid` names the rowid
+// column (alias s), chosen not to clash with a key column.
+struct SourceKeys {
+  std::string doomed;
+  std::string missing;  // true for a source key (alias s) the target has not
+  std::string rowid;
+};
+
+SourceKeys LoadSourceKeys(SyncContext& ctx, const TablePlan& plan) {
+  PgConn& conn = ctx.conn;
+  std::string rowid_name = "tenantsync_source_rowid";
+  for (bool clash = true; clash;) {
+    clash = false;
+    for (size_t k : plan.key) clash = clash || plan.columns[k].name == rowid_name;
+    if (clash) rowid_name += "_";
+  }
+  SourceKeys out;
+  out.rowid = conn.QuoteIdentifier(rowid_name);
+  std::string keys, match;
+  for (size_t k : plan.key) {
+    std::string q = conn.QuoteIdentifier(plan.columns[k].name);
+    keys += (keys.empty() ? "" : ", ") + q;
+    match += fmt::format("{}s.{} = t.{}", match.empty() ? "" : " AND ", q, q);
+  }
+  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
+  out.doomed = fmt::format("NOT EXISTS (SELECT 1 FROM pg_temp.tenantsync_keys s WHERE {})", match);
+  out.missing = fmt::format("NOT EXISTS (SELECT 1 FROM {} t WHERE {})", table, match);
+  conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_keys ON COMMIT DROP AS SELECT {}, NULL::bigint AS {} FROM {}"
+                        " WITH NO DATA",
+                        keys, out.rowid, table));
+  KeyReader reader(ctx.db, plan);
+  std::string data;
+  std::string copy = fmt::format("COPY pg_temp.tenantsync_keys ({}, {}) FROM STDIN", keys, out.rowid);
+  for (bool more = true; more;) {
+    more = reader.Next(ctx.limits, data);
+    if (!data.empty()) conn.CopyIn(copy, data);
+  }
+  conn.Exec(fmt::format("CREATE INDEX ON pg_temp.tenantsync_keys ({})", keys));
+  conn.Exec("ANALYZE pg_temp.tenantsync_keys");
+  return out;
+}
 
 // Deletes propagate whatever the strategy (a replica that keeps deleted
 // chats is a privacy bug), but a doomed row someone else changed or added in
@@ -95,27 +145,9 @@ void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& repo
   if (plan.settings.deletes != DeletePolicy::kPropagate) return;
   PgConn& conn = ctx.conn;
   std::string table = conn.QuoteQualified(ctx.schema, plan.name);
-  std::string keys, match;
-  for (size_t k : plan.key) {
-    std::string q = conn.QuoteIdentifier(plan.columns[k].name);
-    keys += (keys.empty() ? "" : ", ") + q;
-    match += fmt::format("{}s.{} = t.{}", match.empty() ? "" : " AND ", q, q);
-  }
-  std::string doomed = fmt::format("NOT EXISTS (SELECT 1 FROM pg_temp.tenantsync_keys s WHERE {})", match);
-
   PgTxn txn(conn, ctx.txn);
   if (ctx.fence) ctx.fence(conn);
-  conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_keys ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", keys,
-                        table));
-  KeyReader reader(ctx.db, plan);
-  std::string data;
-  std::string copy = fmt::format("COPY pg_temp.tenantsync_keys ({}) FROM STDIN", keys);
-  for (bool more = true; more;) {
-    more = reader.Next(ctx.limits, data);
-    if (!data.empty()) conn.CopyIn(copy, data);
-  }
-  conn.Exec(fmt::format("CREATE INDEX ON pg_temp.tenantsync_keys ({})", keys));
-  conn.Exec("ANALYZE pg_temp.tenantsync_keys");
+  std::string doomed = LoadSourceKeys(ctx, plan).doomed;
   PgResult counts = conn.ExecOneRow(
       fmt::format("SELECT count(*) FILTER (WHERE {}), count(*) FROM {} t", doomed, table));
   long to_delete = std::stol(std::string(counts.Get(0, 0)));
@@ -133,6 +165,50 @@ void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& repo
   if (plan.settings.detect_conflicts) report.conflicts["source_applied"] += LogEditedDeletes(ctx, plan, doomed);
   report.counts.rows_deleted += conn.Exec(fmt::format("DELETE FROM {} t WHERE {}", table, doomed)).Affected();
   if (!ctx.dry_run) txn.Commit();
+}
+
+JobCounts RecheckCascaded(SyncContext& ctx, const TablePlan& plan, TableReport& report) {
+  JobCounts counts;
+  PgConn& conn = ctx.conn;
+  PgTxn txn(conn, ctx.txn);
+  if (ctx.fence) ctx.fence(conn);
+  SourceKeys keys = LoadSourceKeys(ctx, plan);
+  PgResult missing =
+      conn.Exec(fmt::format("SELECT s.{} FROM pg_temp.tenantsync_keys s WHERE {} ORDER BY 1", keys.rowid, keys.missing));
+  if (missing.rows() == 0) return counts;  // rolls back the temporary table
+  // Quarantined rows are not in the target by design; their next retry decides.
+  std::vector<std::string> open_keys = OpenQuarantineKeys(conn, ctx.deployment_id, plan.name);
+  std::set<std::string> open(open_keys.begin(), open_keys.end());
+  TableReader reader(ctx.db, plan, std::nullopt, 0);
+  BatchWriter writer(conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
+  writer.BeginTransaction();
+  std::vector<RejectedRow> bad;
+  for (int i = 0; i < missing.rows(); ++i) {
+    std::string key = reader.KeyOfRowid(std::stoll(std::string(missing.Get(i, 0))));
+    if (key.empty() || open.count(key)) continue;
+    SourceBatch one = reader.ReadByKey(key);
+    ++counts.rows_read;
+    if (!one.rejected.empty()) {
+      bad.push_back(std::move(one.rejected.front()));
+      continue;
+    }
+    MergeOutcome m = writer.Merge(one);
+    for (const auto& [outcome, n] : m.conflicts) report.conflicts[outcome] += n;
+    counts.rows_written += m.written;
+    if (!m.refused.empty()) {
+      bad.push_back({key, reader.ImageByKey(key),
+                     "the source kept this row after deleting a row it refers to (the delete cascaded in "
+                     "PostgreSQL); " + m.refused.front().second});
+    }
+  }
+  QuarantineRows(conn, ctx.deployment_id, plan.name, bad);
+  counts.rows_quarantined = static_cast<long>(bad.size());
+  if (ctx.dry_run) return {};
+  txn.Commit();
+  report.counts += counts;
+  Log(LogLevel::kInfo, "table={}: {} row(s) a cascaded delete removed: {} written again, {} quarantined", plan.name,
+      missing.rows(), counts.rows_written, counts.rows_quarantined);
+  return counts;
 }
 
 }  // namespace tenantsync

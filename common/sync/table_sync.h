@@ -79,6 +79,14 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan);
 // brake; fills report.counts.rows_deleted or report.delete_brake.
 void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& report);
 
+// After deletes cascaded in PostgreSQL (ON DELETE CASCADE), a table may miss
+// rows its source still holds. Writes them again; one whose parent the
+// source deleted is refused by the foreign key and quarantined, with a
+// reason that says so. So a run that reports ok leaves every source row in
+// the target or in quarantine. Returns what it read, wrote and
+// quarantined, also added to `report` (nothing under --dry-run).
+JobCounts RecheckCascaded(SyncContext& ctx, const TablePlan& plan, TableReport& report);
+
 // Rows whose change value is within this many units of the watermark are
 // read again; the unit (s, ms, µs, ns) follows the watermark's magnitude.
 int64_t OverlapUnits(int64_t watermark, int overlap_seconds);

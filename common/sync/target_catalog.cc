@@ -74,16 +74,20 @@ void ReadKeys(PgConn& conn, TargetCatalog& catalog) {
 
 void OrderByForeignKeys(PgConn& conn, TargetCatalog& catalog) {
   PgResult rows = conn.Exec(R"sql(
-    SELECT DISTINCT c.relname, f.relname
+    SELECT DISTINCT c.relname, f.relname, k.confdeltype = 'c'
       FROM pg_constraint k
       JOIN pg_class c ON c.oid = k.conrelid
       JOIN pg_class f ON f.oid = k.confrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_namespace fn ON fn.oid = f.relnamespace
-     WHERE k.contype = 'f' AND n.nspname = $1 AND fn.nspname = $1 AND k.conrelid <> k.confrelid)sql",
+     WHERE k.contype = 'f' AND n.nspname = $1 AND fn.nspname = $1)sql",
                             {catalog.schema});
   std::map<std::string, std::set<std::string>> parents;
-  for (int i = 0; i < rows.rows(); ++i) parents[std::string(rows.Get(i, 0))].insert(std::string(rows.Get(i, 1)));
+  for (int i = 0; i < rows.rows(); ++i) {
+    std::string child(rows.Get(i, 0)), parent(rows.Get(i, 1));
+    if (rows.Get(i, 2) == "t") catalog.cascades_to[parent].insert(child);
+    if (child != parent) parents[child].insert(parent);
+  }
   std::set<std::string> done, visiting;
   std::function<void(const std::string&)> visit = [&](const std::string& name) {
     if (done.count(name) || visiting.count(name)) return;  // a cycle: break it here
@@ -118,6 +122,21 @@ void ReadCaptureTriggers(PgConn& conn, TargetCatalog& catalog) {
 const TargetColumn* TargetTable::Find(const std::string& column) const {
   auto it = std::find_if(columns.begin(), columns.end(), [&](const TargetColumn& c) { return c.name == column; });
   return it == columns.end() ? nullptr : &*it;
+}
+
+std::set<std::string> TargetCatalog::CascadeReach(const std::set<std::string>& from) const {
+  std::set<std::string> reached;
+  std::vector<std::string> todo(from.begin(), from.end());
+  while (!todo.empty()) {
+    std::string table = std::move(todo.back());
+    todo.pop_back();
+    auto it = cascades_to.find(table);
+    if (it == cascades_to.end()) continue;
+    for (const std::string& child : it->second) {
+      if (reached.insert(child).second) todo.push_back(child);
+    }
+  }
+  return reached;
 }
 
 TargetCatalog ReadTargetCatalog(PgConn& conn, const std::string& schema) {

@@ -3,9 +3,10 @@
 // each table's columns and types, its row identity (primary key, else a
 // unique index over NOT NULL columns), its capture trigger, and the
 // foreign-key order in which tables must be written (parents first) and
-// deleted from (children first).
+// deleted from (children first), and where a delete cascades.
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,13 @@ struct TargetCatalog {
   std::map<std::string, TargetTable> tables;
   // Table names, parents before children (FK cycles broken by name order).
   std::vector<std::string> write_order;
+  // Parent table -> tables whose rows a delete there removes (ON DELETE
+  // CASCADE), the parent itself included when it refers to itself.
+  std::map<std::string, std::set<std::string>> cascades_to;
+
+  // Every table a delete in one of `tables` may remove rows from, through
+  // one or more cascades.
+  std::set<std::string> CascadeReach(const std::set<std::string>& tables) const;
 };
 
 // Reads the catalog of `schema`. Throws PgError; an absent schema yields no tables.

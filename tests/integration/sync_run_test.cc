@@ -176,6 +176,39 @@ TEST_P(SyncRunTest, InsertsUpdatesAndDeletesAppear) {
   EXPECT_EQ(Target("chat", {"id", "archived"}), "c1|false\nc2|false\nc4|false");
 }
 
+// The source deleted a chat but kept its files (SQLite does not enforce
+// foreign keys by default). The reconcile deletes the chat, and ON DELETE
+// CASCADE in PostgreSQL takes the files with it: in that same run they are
+// back in quarantine, saying why, and nothing else is lost.
+TEST_P(SyncRunTest, RowsACascadedDeleteTookAreQuarantinedInTheSameRun) {
+  InsertBasics();
+  ExecSqlite(R"sql(
+    INSERT INTO chat_file VALUES ('f2', 'c2', 1727740800, 1727740800);
+    INSERT INTO chat_file VALUES ('f3', 'c2', 1727740800, 1727740800);
+    INSERT INTO chat_file VALUES ('f4', 'c3', 1727740800, 1727740800);
+  )sql");
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  ASSERT_EQ(Scalar("SELECT count(*) FROM client_acme.chat_file"), "4");
+  ExecSqlite("DELETE FROM chat WHERE id = 'c2'");  // f2 and f3 stay in the source
+  RunOptions full;
+  full.full = true;
+  ASSERT_EQ(Sync(full), ExitCode::kOk);
+  EXPECT_EQ(Target("chat", {"id"}), "c1\nc3");
+  EXPECT_EQ(Target("chat_file", {"id", "chat_id"}), "f1|c1\nf4|c3");
+  EXPECT_EQ(Scalar("SELECT string_agg(row_key::text || ' ' || (reason LIKE 'the source kept this row after deleting a "
+                   "row it refers to%foreign key%')::text, ', ' ORDER BY row_key::text)"
+                   " FROM sync_metadata.quarantine WHERE table_name = 'chat_file' AND resolved_at IS NULL"),
+            "[\"f2\"] true, [\"f3\"] true");
+  EXPECT_EQ(Scalar("SELECT rows_deleted || ' ' || rows_quarantined FROM sync_metadata.sync_jobs"
+                   " ORDER BY job_id DESC LIMIT 1"),
+            "1 2");
+  // Once the chat is back, its files land again.
+  ExecSqlite("INSERT INTO chat VALUES ('c2', 'u1', 'restored', 0, 1727750000, 1727750000, '{}', 0, '{}')");
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  EXPECT_EQ(Target("chat_file", {"id", "chat_id"}), "f1|c1\nf2|c2\nf3|c2\nf4|c3");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.quarantine WHERE resolved_at IS NULL"), "0");
+}
+
 TEST_P(SyncRunTest, BadRowsGoToQuarantineAndTheRestLands) {
   InsertBasics();
   std::string long_name(300, 'x');

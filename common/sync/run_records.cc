@@ -41,7 +41,7 @@ constexpr const char* kProgressColumns =
     "watermark, last_key IS NOT NULL, coalesce((last_key->>'full')::boolean, false),"
     " coalesce(last_key->>'rowid', '0'), last_key->>'since', last_key->>'max', rows_total,"
     " last_full_at IS NULL OR last_full_at < clock_timestamp() - make_interval(secs => $2),"
-    " coalesce(source_digest, ''), coalesce(source_file_state, '')";
+    " coalesce(source_digest, ''), coalesce(source_file_state, ''), rowid_high, last_key->>'high'";
 
 TableProgress ProgressFromRow(const PgResult& r, int row, int first) {
   TableProgress p;
@@ -55,6 +55,8 @@ TableProgress ProgressFromRow(const PgResult& r, int row, int first) {
   p.full_due = r.Get(row, first + 7) == "t";
   p.source_digest = r.Get(row, first + 8);
   p.source_file_state = r.Get(row, first + 9);
+  p.rowid_high = ParseOptInt(r.GetOpt(row, first + 10));
+  p.pass_high = ParseOptInt(r.GetOpt(row, first + 11));
   return p;
 }
 
@@ -98,20 +100,23 @@ void SaveProgress(PgConn& conn, int64_t deployment_id, const std::string& table,
     p.pass_since ? w.String(std::to_string(*p.pass_since)) : w.Null();
     w.Key("max");
     p.pass_max ? w.String(std::to_string(*p.pass_max)) : w.Null();
+    w.Key("high");
+    p.pass_high ? w.String(std::to_string(*p.pass_high)) : w.Null();
     w.EndObject();
     last_key = w.str();
   }
   conn.Exec(
       "INSERT INTO sync_metadata.sync_progress AS p (deployment_id, table_name, watermark, last_key, rows_total,"
-      "                                          last_synced_at, last_full_at, source_digest, source_file_state)"
+      "                                          last_synced_at, last_full_at, source_digest, source_file_state,"
+      "                                          rowid_high)"
       " VALUES ($1, $2, $3, $4::jsonb, $5, clock_timestamp(), CASE WHEN $6 THEN clock_timestamp() END,"
-      "         nullif($7, ''), nullif($8, ''))"
+      "         nullif($7, ''), nullif($8, ''), $9)"
       " ON CONFLICT (deployment_id, table_name) DO UPDATE SET watermark = EXCLUDED.watermark,"
       "   last_key = EXCLUDED.last_key, rows_total = EXCLUDED.rows_total, last_synced_at = EXCLUDED.last_synced_at,"
       "   last_full_at = coalesce(EXCLUDED.last_full_at, p.last_full_at), source_digest = EXCLUDED.source_digest,"
-      "   source_file_state = EXCLUDED.source_file_state",
+      "   source_file_state = EXCLUDED.source_file_state, rowid_high = EXCLUDED.rowid_high",
       {std::to_string(deployment_id), table, OptInt(p.watermark), last_key, std::to_string(p.rows_total),
-       pass_finished_full ? "true" : "false", p.source_digest, p.source_file_state});
+       pass_finished_full ? "true" : "false", p.source_digest, p.source_file_state, OptInt(p.rowid_high)});
 }
 
 void QuarantineRows(PgConn& conn, int64_t deployment_id, const std::string& table,

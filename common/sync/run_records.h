@@ -34,6 +34,11 @@ struct TableProgress {
   int64_t pass_rowid = 0;
   std::optional<int64_t> pass_since;
   std::optional<int64_t> pass_max;
+  // The table's largest rowid when the last complete pass began: incremental
+  // passes also read every row above it (new rows, whatever their change
+  // value). pass_high: the same, taken when the current pass began.
+  std::optional<int64_t> rowid_high;
+  std::optional<int64_t> pass_high;
   long rows_total = 0;
   bool full_due = true;  // no full pass yet, or the last is older than reconcile_every
   // The source table's digest (StreamDigest) when the last complete whole

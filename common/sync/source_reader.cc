@@ -35,9 +35,13 @@ std::string ScanSql(const TablePlan& plan, bool filtered) {
   std::string rowid = plan.source->rowid_alias;
   // As a subquery, the change filter can use an index on the change column
   // (Open WebUI's chat has one) while the outer scan keeps rowid order: a
-  // pass with few changes reads few rows, whatever the table's size.
-  std::string change = filtered ? fmt::format(" AND {} IN (SELECT {} FROM {} WHERE {} >= ?2)", rowid, rowid, table,
-                                              QuoteSqliteIdentifier(plan.columns[static_cast<size_t>(plan.change)].name))
+  // pass with few changes reads few rows, whatever the table's size. Rows
+  // with no change value, and rows added since the last pass (?4), are read
+  // whatever their change value says.
+  std::string column = filtered ? QuoteSqliteIdentifier(plan.columns[static_cast<size_t>(plan.change)].name) : "";
+  std::string change = filtered ? fmt::format(" AND {0} IN (SELECT {0} FROM {1} WHERE {2} >= ?2 OR {2} IS NULL"
+                                              " UNION ALL SELECT {0} FROM {1} WHERE {0} > ?4)",
+                                              rowid, table, column)
                                 : "";
   return fmt::format("SELECT {} FROM {} WHERE {} > ?1{} ORDER BY {} LIMIT ?3", SelectList(plan), table, rowid, change,
                      rowid);
@@ -79,11 +83,13 @@ std::string_view SourceBatch::Lines(size_t first, size_t last) const {
   return std::string_view(copy_data).substr(from, to - from);
 }
 
-TableReader::TableReader(SqliteDb& db, const TablePlan& plan, std::optional<int64_t> since, int64_t after_rowid)
+TableReader::TableReader(SqliteDb& db, const TablePlan& plan, std::optional<int64_t> since, int64_t after_rowid,
+                         std::optional<int64_t> rowid_high)
     : db_(db),
       plan_(plan),
       since_(plan.change >= 0 ? since : std::nullopt),
       after_rowid_(after_rowid),
+      rowid_high_(rowid_high),
       scan_(db.Prepare(ScanSql(plan, since_.has_value()))),
       by_key_(db.Prepare(fmt::format("SELECT {} FROM {} WHERE {}", SelectList(plan),
                                      QuoteSqliteIdentifier(plan.source->name), KeyPredicate(plan)))),
@@ -151,7 +157,14 @@ SourceBatch TableReader::Next(const ReadLimits& limits) {
   batch.last_rowid = after_rowid_;
   scan_.Reset();
   scan_.Bind(1, after_rowid_);
-  if (since_) scan_.Bind(2, *since_);
+  if (since_) {
+    scan_.Bind(2, *since_);
+    if (rowid_high_) {
+      scan_.Bind(4, *rowid_high_);
+    } else {
+      scan_.BindNull(4);  // unknown: the change column alone selects
+    }
+  }
   scan_.Bind(3, static_cast<int64_t>(limits.max_rows));
   auto started = std::chrono::steady_clock::now();
   size_t seen = 0;

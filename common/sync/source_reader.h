@@ -58,8 +58,11 @@ struct ReadLimits {
 
 class TableReader {
  public:
-  // Rows with rowid > after_rowid and, when `since` is set, change column >= since.
-  TableReader(SqliteDb& db, const TablePlan& plan, std::optional<int64_t> since, int64_t after_rowid);
+  // Rows with rowid > after_rowid and, when `since` is set, only those
+  // whose change column is >= since or NULL, or whose rowid is above
+  // `rowid_high` (rows added since; imports keep old change values).
+  TableReader(SqliteDb& db, const TablePlan& plan, std::optional<int64_t> since, int64_t after_rowid,
+              std::optional<int64_t> rowid_high = std::nullopt);
 
   SourceBatch Next(const ReadLimits& limits);
 
@@ -94,6 +97,7 @@ class TableReader {
   const TablePlan& plan_;
   std::optional<int64_t> since_;
   int64_t after_rowid_;
+  std::optional<int64_t> rowid_high_;
   SqliteStmt scan_;
   SqliteStmt by_key_;
   SqliteStmt image_by_key_;

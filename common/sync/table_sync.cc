@@ -98,7 +98,8 @@ std::string DigestSource(SyncContext& ctx, const TablePlan& plan, long& rows) {
 // same values, so the second has nothing to write.
 std::string WindowDigest(const TableProgress& pass, const StreamDigest& digest) {
   if (!pass.pass_since) return "";
-  return fmt::format("window {} {}", *pass.pass_since, digest.Hex());
+  return fmt::format("window {} {} {}", *pass.pass_since, pass.rowid_high ? std::to_string(*pass.rowid_high) : "-",
+                     digest.Hex());
 }
 
 }  // namespace
@@ -127,6 +128,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
     pass.pass_rowid = 0;
     pass.pass_max.reset();
     pass.pass_since.reset();
+    pass.pass_high.reset();
     if (!report.reconciled && progress.watermark) {
       pass.pass_since = *progress.watermark - OverlapUnits(*progress.watermark, ctx.config.sync.overlap_seconds);
     }
@@ -134,12 +136,14 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   pass.in_pass = true;
   pass.pass_full = report.reconciled;
 
-  TableReader reader(ctx.db, plan, pass.pass_since, pass.pass_rowid);
+  TableReader reader(ctx.db, plan, pass.pass_since, pass.pass_rowid, progress.rowid_high);
   // The watermark a finished pass leaves is the largest change value when it
   // started, not the largest it saw: in DELETE journal mode a pass is not a
   // snapshot, and a row changed behind the scan's position carries a stamp
   // at least this large, so the next pass (from watermark - overlap) sees it.
   if (!resuming) pass.pass_max = reader.MaxChange();
+  // Likewise the rowid above which the next incremental pass reads every row.
+  if (!resuming && plan.change >= 0) pass.pass_high = reader.MaxRowid();
   int64_t max_rowid = ctx.on_batch ? reader.MaxRowid() : 0;
   BatchWriter writer(ctx.conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
   std::vector<std::string> open_keys;
@@ -214,6 +218,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
     if (finished) {
       pass.in_pass = false;
       pass.watermark = Max(progress.watermark, pass.pass_max);
+      if (pass.pass_high) pass.rowid_high = pass.pass_high;
       if (report.reconciled) pass.rows_total = rows_in_pass;
       // Only a pass that read the table from its first row knows its digest;
       // an incremental pass knows its window's (WindowDigest).
@@ -229,7 +234,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
     bool same_window = batch.rows_read > 0 && open.empty() && !pass.source_digest.empty() &&
                        pass.source_digest == progress.source_digest;
     bool idle = first && finished && (batch.rows_read == 0 || same_window) && !progress.in_pass &&
-                !report.reconciled && pass.watermark == progress.watermark;
+                !report.reconciled && pass.watermark == progress.watermark && pass.rowid_high == progress.rowid_high;
     if (idle) {
       if (same_window) report.source_unchanged = true;
       break;

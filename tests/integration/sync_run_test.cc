@@ -209,6 +209,29 @@ TEST_P(SyncRunTest, RowsACascadedDeleteTookAreQuarantinedInTheSameRun) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.quarantine WHERE resolved_at IS NULL"), "0");
 }
 
+// An ordinary tick reads by the change column, and also every row added
+// since the last pass and every row without a change value: an import that
+// keeps its old timestamps, or a nullable stamp left NULL, lands at once.
+TEST_P(SyncRunTest, RowsWithOldOrNullStampsLandOnTheNextTick) {
+  InsertBasics();
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  ASSERT_EQ(Sync(), ExitCode::kOk);  // an incremental pass: the watermarks are set
+  ExecSqlite(R"sql(
+    INSERT INTO chat VALUES ('imported', 'u1', 'from 2023', 0, 1672531200, 1672531200, '{}', 0, '{}');
+    INSERT INTO message VALUES ('m-null', 'no stamp', NULL, NULL);
+  )sql");
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  EXPECT_EQ(Target("chat", {"id", "updated_at"}),
+            "c1|1727740801\nc2|1727740901\nc3|1727741001\nimported|1672531200");
+  EXPECT_EQ(Target("message", {"id", "content", "updated_at"}), "m-null|no stamp|~\nm1|hi|1727740800000000001");
+  // A row without a stamp is read on every pass, so a change to it lands too.
+  ExecSqlite("UPDATE message SET content = 'edited, still no stamp' WHERE id = 'm-null'");
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  EXPECT_EQ(Target("message", {"id", "content"}), "m-null|edited, still no stamp\nm1|hi");
+  EXPECT_EQ(Scalar("SELECT count(rowid_high) FROM sync_metadata.sync_progress WHERE table_name IN ('chat', 'message')"),
+            "2");
+}
+
 TEST_P(SyncRunTest, BadRowsGoToQuarantineAndTheRestLands) {
   InsertBasics();
   std::string long_name(300, 'x');

@@ -180,29 +180,21 @@ JobCounts RecheckCascaded(SyncContext& ctx, const TablePlan& plan, TableReport& 
   std::vector<std::string> open_keys = OpenQuarantineKeys(conn, ctx.deployment_id, plan.name);
   std::set<std::string> open(open_keys.begin(), open_keys.end());
   TableReader reader(ctx.db, plan, std::nullopt, 0);
-  BatchWriter writer(conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
-  writer.BeginTransaction();
-  std::vector<RejectedRow> bad;
+  std::vector<std::string> keys_to_write;
   for (int i = 0; i < missing.rows(); ++i) {
     std::string key = reader.KeyOfRowid(std::stoll(std::string(missing.Get(i, 0))));
-    if (key.empty() || open.count(key)) continue;
-    SourceBatch one = reader.ReadByKey(key);
-    ++counts.rows_read;
-    if (!one.rejected.empty()) {
-      bad.push_back(std::move(one.rejected.front()));
-      continue;
-    }
-    MergeOutcome m = writer.Merge(one);
-    for (const auto& [outcome, n] : m.conflicts) report.conflicts[outcome] += n;
-    counts.rows_written += m.written;
-    if (!m.refused.empty()) {
-      bad.push_back({key, reader.ImageByKey(key),
-                     "the source kept this row after deleting a row it refers to (the delete cascaded in "
-                     "PostgreSQL); " + m.refused.front().second});
-    }
+    if (!key.empty() && !open.count(key)) keys_to_write.push_back(std::move(key));
   }
-  QuarantineRows(conn, ctx.deployment_id, plan.name, bad);
-  counts.rows_quarantined = static_cast<long>(bad.size());
+  BatchWriter writer(conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
+  writer.BeginTransaction();
+  KeyedRewrite done = RewriteByKey(
+      reader, writer, keys_to_write,
+      "the source kept this row after deleting a row it refers to (the delete cascaded in PostgreSQL); ",
+      report.conflicts);
+  QuarantineRows(conn, ctx.deployment_id, plan.name, done.bad);
+  counts.rows_read = static_cast<long>(keys_to_write.size());
+  counts.rows_written = done.written;
+  counts.rows_quarantined = static_cast<long>(done.bad.size());
   if (ctx.dry_run) return {};
   txn.Commit();
   report.counts += counts;

@@ -28,29 +28,13 @@ void RetryQuarantined(SyncContext& ctx, const TablePlan& plan, TableReader& read
   PgTxn txn(ctx.conn, ctx.txn);
   if (ctx.fence) ctx.fence(ctx.conn);
   writer.BeginTransaction();
-  std::vector<std::string> gone_or_fixed;
-  std::vector<RejectedRow> still_bad;
-  for (const std::string& key : open_keys) {
-    SourceBatch one = reader.ReadByKey(key);
-    if (one.rows_read == 0) {
-      gone_or_fixed.push_back(key);  // deleted at the source: nothing left to copy
-      continue;
-    }
-    if (!one.rejected.empty()) {
-      still_bad.push_back(std::move(one.rejected.front()));
-      continue;
-    }
-    MergeOutcome m = writer.Merge(one);
-    for (const auto& [outcome, n] : m.conflicts) report.conflicts[outcome] += n;
-    if (m.refused.empty()) {
-      gone_or_fixed.push_back(key);
-      report.counts.rows_written += m.written;
-    } else {
-      still_bad.push_back({key, reader.ImageByKey(key), m.refused.front().second});
-    }
-  }
-  QuarantineRows(ctx.conn, ctx.deployment_id, plan.name, still_bad);
-  report.quarantine_resolved += ResolveQuarantine(ctx.conn, ctx.deployment_id, plan.name, gone_or_fixed);
+  KeyedRewrite done = RewriteByKey(reader, writer, open_keys, "", report.conflicts);
+  report.counts.rows_written += done.written;
+  QuarantineRows(ctx.conn, ctx.deployment_id, plan.name, done.bad);
+  // Deleted at the source (nothing left to copy) or copied at last.
+  std::vector<std::string> settled = std::move(done.gone);
+  settled.insert(settled.end(), done.landed.begin(), done.landed.end());
+  report.quarantine_resolved += ResolveQuarantine(ctx.conn, ctx.deployment_id, plan.name, settled);
   if (!ctx.dry_run) txn.Commit();
 }
 
@@ -103,6 +87,29 @@ std::string WindowDigest(const TableProgress& pass, const StreamDigest& digest) 
 }
 
 }  // namespace
+
+KeyedRewrite RewriteByKey(TableReader& reader, BatchWriter& writer, const std::vector<std::string>& keys,
+                          const std::string& why, ConflictTally& conflicts) {
+  KeyedRewrite out;
+  for (const std::string& key : keys) {
+    SourceBatch one = reader.ReadByKey(key);
+    if (one.rows_read == 0) {
+      out.gone.push_back(key);
+    } else if (!one.rejected.empty()) {
+      out.bad.push_back(std::move(one.rejected.front()));
+    } else {
+      MergeOutcome m = writer.Merge(one);
+      for (const auto& [outcome, n] : m.conflicts) conflicts[outcome] += n;
+      out.written += m.written;
+      if (m.refused.empty()) {
+        out.landed.push_back(key);
+      } else {
+        out.bad.push_back({key, reader.ImageByKey(key), why + m.refused.front().second});
+      }
+    }
+  }
+  return out;
+}
 
 int64_t OverlapUnits(int64_t watermark, int overlap_seconds) {
   int64_t magnitude = watermark < 0 ? -watermark : watermark;

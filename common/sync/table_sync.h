@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/config.h"
 #include "common/conflict/batch_conflicts.h"
@@ -71,6 +72,23 @@ struct TableReport {
   long quarantine_resolved = 0;
   ConflictTally conflicts;  // new conflicts, by outcome
 };
+
+class BatchWriter;
+
+// What RewriteByKey did with each key.
+struct KeyedRewrite {
+  long written = 0;
+  std::vector<std::string> gone;    // the source no longer has the row
+  std::vector<std::string> landed;  // converted and merged
+  std::vector<RejectedRow> bad;     // did not convert, or PostgreSQL refused it
+};
+
+// Reads each key's source row and merges it on its own, inside the caller's
+// transaction and BatchWriter::BeginTransaction(): a quarantine retry and
+// the cascade re-check. A refused row's reason is `why` followed by
+// PostgreSQL's; conflicts met are added to `conflicts`.
+KeyedRewrite RewriteByKey(TableReader& reader, BatchWriter& writer, const std::vector<std::string>& keys,
+                          const std::string& why, ConflictTally& conflicts);
 
 // Copies what changed (or everything, when reconciling) into the target.
 TableReport SyncTable(SyncContext& ctx, const TablePlan& plan);

@@ -22,8 +22,8 @@
 #
 # Sizes: BENCH_FLEET_TENANTS (500), BENCH_FLEET_CHANGED (50),
 # BENCH_CROWD_CLUSTERS (1000), BENCH_CROWD_DEPLOYMENTS (200000 in all),
-# BENCH_CROWD_HISTORY (2000000 job rows in all; 50000000 needs about 15 GB
-# and an hour here), BENCH_REPEAT (3: best of three).
+# BENCH_CROWD_HISTORY (2000000 job rows in all; 50000000 takes about 20 minutes
+# and 11 GB here), BENCH_REPEAT (3: best of three).
 # Exit: 0, or 1 when a sync-run failed. Targets are printed next to the
 # figures; missing one is not a failure.
 # shellcheck disable=SC2317  # functions called from traps

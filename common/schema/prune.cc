@@ -101,11 +101,9 @@ PruneCounts PruneHistory(PgConn& admin, const RetentionConfig& r, bool dry_run) 
   each(kQuarantine, r.quarantine, counts.quarantine);
   each(kCacheEvents, r.cache_events, counts.cache_events);
   if (!failed.empty()) {
-    std::string names;
-    for (const std::string& f : failed) names += (names.empty() ? "" : ", ") + f;
     throw Error(ExitCode::kDataErr, fmt::format("prune failed for {} (the others were pruned: {} jobs, {} conflicts, {} quarantine "
                                 "rows, {} cache events)",
-                                names, counts.jobs, counts.conflicts, counts.quarantine, counts.cache_events),
+                                fmt::join(failed, ", "), counts.jobs, counts.conflicts, counts.quarantine, counts.cache_events),
                     "see the error above; the rows it names can be inspected and removed by hand");
   }
   return counts;

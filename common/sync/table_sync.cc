@@ -149,9 +149,11 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   // snapshot, and a row changed behind the scan's position carries a stamp
   // at least this large, so the next pass (from watermark - overlap) sees it.
   if (!resuming) pass.pass_max = reader.MaxChange();
-  // Likewise the rowid above which the next incremental pass reads every row.
-  if (!resuming && plan.change >= 0) pass.pass_high = reader.MaxRowid();
-  int64_t max_rowid = ctx.on_batch ? reader.MaxRowid() : 0;
+  // Likewise the rowid above which the next incremental pass reads every
+  // row; the same figure is the progress lines' "of".
+  bool new_high = !resuming && plan.change >= 0;
+  int64_t max_rowid = new_high || ctx.on_batch ? reader.MaxRowid() : 0;
+  if (new_high) pass.pass_high = max_rowid;
   BatchWriter writer(ctx.conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
   std::vector<std::string> open_keys;
   if (ctx.progress->OpenQuarantine(plan.name) > 0) {

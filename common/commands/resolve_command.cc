@@ -71,9 +71,14 @@ void PrintShow(PgConn& conn, const ConflictRecord& c, bool color) {
   fmt::print("strategy {}, outcome {}, detected {}\n", c.strategy, c.outcome, c.detected_at);
   if (c.resolved_by) fmt::print("resolved by {} at {}\n", *c.resolved_by, c.resolved_at.value_or("?"));
   if (c.clashes_json != "[]") fmt::print("clashing: {}\n", c.clashes_json);
-  std::vector<std::pair<std::string, std::string>> source, target;
-  if (c.source_row) source = JsonMembers(conn, *c.source_row);
-  if (c.target_row) target = JsonMembers(conn, *c.target_row);
+  // Each value as its text; SQL NULL as NULL (--json gives the exact images).
+  auto columns = [&conn](const std::optional<std::string>& image) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!image) return out;
+    for (auto& [name, value] : ImageColumns(conn, *image)) out.emplace_back(name, value.value_or("NULL"));
+    return out;
+  };
+  std::vector<std::pair<std::string, std::string>> source = columns(c.source_row), target = columns(c.target_row);
   std::map<std::string, std::string> target_by_name(target.begin(), target.end());
   size_t name_width = 6;
   for (const auto& [name, value] : source) name_width = std::max(name_width, std::min<size_t>(name.size(), 24));

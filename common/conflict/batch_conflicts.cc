@@ -23,7 +23,8 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
     : plan_(plan),
       scope_(scope),
       keep_images_(plan.settings.conflict == ConflictStrategy::kMerge),
-      strategy_(ToString(plan.settings.conflict)) {
+      strategy_(ToString(plan.settings.conflict)),
+      json_columns_(rows.JsonColumns()) {
   create_hold_sql_ =
       "CREATE TEMP TABLE IF NOT EXISTS tenantsync_hold (k text, kind text, sctid tid, sh bigint, th bigint, txmin xid,"
       " key_json jsonb, src json, tgt json, base_src json, base_tgt json, target_newer boolean, outcome text, resolved json,"
@@ -101,11 +102,13 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       kHold);
   log_sql_ = fmt::format(
       "WITH logged AS (INSERT INTO sync_metadata.conflict_log (deployment_id, table_name, row_key, source_row,"
-      " target_row, strategy, outcome, resolved_row, resolved_by, resolved_at, epoch, clashes, version_key)"
+      " target_row, strategy, outcome, resolved_row, resolved_by, resolved_at, epoch, clashes, version_key,"
+      " source_digest, target_digest)"
       " SELECT $1::bigint, $2::text, h.key_json, h.src, h.tgt, $4::text, h.outcome,"
       " CASE WHEN h.outcome <> 'pending' THEN h.resolved END,"
       " CASE WHEN h.outcome <> 'pending' THEN $3::text END,"
-      " CASE WHEN h.outcome <> 'pending' THEN clock_timestamp() END, $5::bigint, nullif(h.clashes, '{{}}'), h.k"
+      " CASE WHEN h.outcome <> 'pending' THEN clock_timestamp() END, $5::bigint, nullif(h.clashes, '{{}}'), h.k,"
+      " h.sh, h.th"
       " FROM {0} h WHERE h.kind = 'conflict' AND NOT EXISTS (SELECT 1 FROM sync_metadata.conflict_log c"
       " WHERE c.deployment_id = $1::bigint AND c.table_name = $2::text AND c.outcome = 'pending'"
       " AND c.row_key = h.key_json) RETURNING outcome)"
@@ -122,9 +125,8 @@ BatchConflicts::BatchConflicts(const RowSql& rows, const TablePlan& plan, const 
       " SELECT count(*) FROM {} WHERE outcome IN ('source_applied', 'merged')",
       stage, kHold, kHold);
   restage_sql_ = fmt::format(
-      "UPDATE {0} s SET ({1}) = (SELECT {1} FROM json_populate_record(NULL::{0}, h.resolved))"
-      " FROM {2} h WHERE s.ctid = h.sctid AND h.outcome = 'merged'",
-      stage, rows.columns(), kHold);
+      "UPDATE {0} s SET ({1}) = (SELECT {2}) FROM {3} h WHERE s.ctid = h.sctid AND h.outcome = 'merged'",
+      stage, rows.columns(), rows.Rebuilt("h.resolved"), kHold);
   // A merged row: the source as seen, the target as merged and written.
   merged_versions_sql_ = RowSql::UpsertVersions(
       fmt::format("SELECT h.k, h.sh, m.d, m.x{} FROM {} h JOIN {} s ON {} = h.k CROSS JOIN LATERAL"
@@ -155,10 +157,10 @@ std::string BatchConflicts::DecideSql() const {
           " THEN 'pending' ELSE 'merged' END"
           " FROM (SELECT h2.k, p.prefer, mi.merged, mi.clashes FROM {0} h2"
           " CROSS JOIN LATERAL (SELECT {1} AS prefer) p"
-          " CROSS JOIN LATERAL sync_metadata.merge_images(h2.src, h2.tgt, h2.base_src, h2.base_tgt, p.prefer) mi"
+          " CROSS JOIN LATERAL sync_metadata.merge_rows(h2.src, h2.tgt, h2.base_src, h2.base_tgt, p.prefer, {2}) mi"
           " WHERE h2.kind IN ('conflict', 'rebase')) m"
           " WHERE h.k = m.k",
-          kHold, Prefer(plan_.settings.merge_fallback));
+          kHold, Prefer(plan_.settings.merge_fallback), json_columns_);
   }
   return {};
 }

@@ -75,6 +75,7 @@ class BatchConflicts {
   ConflictScope scope_;
   bool keep_images_;
   std::string strategy_;
+  std::string json_columns_;  // for merge_rows
   std::string create_hold_sql_, classify_sql_, supersede_sql_, log_sql_, keep_target_sql_, unstage_sql_,
       restage_sql_, merged_versions_sql_;
   bool hold_ready_ = false;  // created in this transaction

@@ -12,7 +12,7 @@ std::vector<ConflictRecord> FindConflicts(PgConn& conn, const ConflictFilter& f)
       " to_char(c.detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
       " c.source_row::text, c.target_row::text, c.resolved_row::text, c.resolved_by,"
       " to_char(c.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-      " coalesce(array_to_json(c.clashes)::text, '[]')"
+      " coalesce(array_to_json(c.clashes)::text, '[]'), c.source_digest, c.target_digest"
       " FROM sync_metadata.conflict_log c"
       " JOIN sync_metadata.client_deployments d ON d.deployment_id = c.deployment_id"
       " WHERE ($1::bigint[] IS NULL OR c.conflict_id = ANY ($1::bigint[]))"
@@ -41,16 +41,18 @@ std::vector<ConflictRecord> FindConflicts(PgConn& conn, const ConflictFilter& f)
     c.resolved_by = r.GetOpt(i, 13);
     c.resolved_at = r.GetOpt(i, 14);
     c.clashes_json = r.Get(i, 15);
+    c.source_digest = r.GetOpt(i, 16);
+    c.target_digest = r.GetOpt(i, 17);
     out.push_back(std::move(c));
   }
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> JsonMembers(PgConn& conn, const std::string& object) {
-  PgResult r = conn.Exec("SELECT key, value::text FROM json_each($1::json) WITH ORDINALITY ORDER BY ordinality",
-                         {object});
-  std::vector<std::pair<std::string, std::string>> out;
-  for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.Get(i, 0), r.Get(i, 1));
+std::vector<std::pair<std::string, std::optional<std::string>>> ImageColumns(PgConn& conn, const std::string& image) {
+  PgResult r = conn.Exec("SELECT key, value FROM json_each_text($1::json) WITH ORDINALITY ORDER BY ordinality",
+                         {image});
+  std::vector<std::pair<std::string, std::optional<std::string>>> out;
+  for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.Get(i, 0), r.GetOpt(i, 1));
   return out;
 }
 

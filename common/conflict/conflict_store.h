@@ -30,18 +30,22 @@ struct ConflictRecord {
   std::string strategy;
   std::string outcome;
   std::string detected_at;                 // ISO 8601 UTC
-  std::optional<std::string> source_row;   // JSON images
+  std::optional<std::string> source_row;   // exact JSON images (docs/conflicts.md, "Row images")
   std::optional<std::string> target_row;
   std::optional<std::string> resolved_row;
   std::optional<std::string> resolved_by;
   std::optional<std::string> resolved_at;
   std::string clashes_json = "[]";         // columns a merge could not settle, a JSON array
+  // The two rows' digests when sync-run logged the conflict; unset when an
+  // older version logged it (its images are not exact).
+  std::optional<std::string> source_digest;
+  std::optional<std::string> target_digest;
 };
 
 // Oldest first.
 std::vector<ConflictRecord> FindConflicts(PgConn& conn, const ConflictFilter& filter);
 
-// A JSON object's members in order, values as JSON text (PostgreSQL splits it).
-std::vector<std::pair<std::string, std::string>> JsonMembers(PgConn& conn, const std::string& object);
+// A row image's columns in order, each value as its text; unset for SQL NULL.
+std::vector<std::pair<std::string, std::optional<std::string>>> ImageColumns(PgConn& conn, const std::string& image);
 
 }  // namespace tenantsync

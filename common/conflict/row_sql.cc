@@ -1,12 +1,18 @@
 #include "common/conflict/row_sql.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <vector>
 
 namespace tenantsync {
 
 RowSql::RowSql(const PgConn& conn, const TablePlan& plan) : conn_(conn), plan_(plan) {
   for (const ColumnPlan& c : plan.columns) columns_ += (columns_.empty() ? "" : ", ") + conn.QuoteIdentifier(c.name);
   for (size_t k : plan.key) keys_ += (keys_.empty() ? "" : ", ") + conn.QuoteIdentifier(plan.columns[k].name);
+  std::vector<std::string> names;
+  for (const ColumnPlan& c : plan.columns) names.push_back(conn.QuoteLiteral(c.name));
+  names_ = fmt::format("ARRAY[{}]::text[]", fmt::join(names, ", "));
 }
 
 std::string RowSql::Prefixed(const std::string& alias, bool keys_only) const {
@@ -30,8 +36,28 @@ std::string RowSql::Digest(const std::string& alias) const {
   return fmt::format("hashtextextended(ROW({})::text, 0)", Prefixed(alias, false));
 }
 
+// A value's text (its cast to text) reads back as the same value through
+// the type's input; the pinned output settings (PgTxn) keep it stable.
 std::string RowSql::Image(const std::string& alias) const {
-  return fmt::format("(SELECT row_to_json(x) FROM (SELECT {}) x)", Prefixed(alias, false));
+  std::vector<std::string> texts;
+  for (const ColumnPlan& c : plan_.columns) texts.push_back(alias + "." + conn_.QuoteIdentifier(c.name) + "::text");
+  return fmt::format("json_object({}, ARRAY[{}]::text[])", names_, fmt::join(texts, ", "));
+}
+
+std::string RowSql::Rebuilt(const std::string& image) const {
+  std::vector<std::string> values;
+  for (const ColumnPlan& c : plan_.columns) {
+    values.push_back(fmt::format("({} ->> {})::{}", image, conn_.QuoteLiteral(c.name), c.type.pg_name));
+  }
+  return fmt::format("{}", fmt::join(values, ", "));
+}
+
+std::string RowSql::JsonColumns() const {
+  std::vector<std::string> names;
+  for (const ColumnPlan& c : plan_.columns) {
+    if (c.type.kind == TargetKind::kJson || c.type.kind == TargetKind::kJsonb) names.push_back(conn_.QuoteLiteral(c.name));
+  }
+  return fmt::format("ARRAY[{}]::text[]", fmt::join(names, ", "));
 }
 
 std::string RowSql::KeyJson(const std::string& alias) const {

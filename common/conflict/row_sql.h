@@ -1,8 +1,15 @@
 #pragma once
 // SQL fragments over one table's synced columns, for conflict detection:
-// a row's key as text, its digest, its JSON image. All are computed by
-// PostgreSQL from typed values, so the stage (same column types as the
-// target) and the target give equal results for equal rows.
+// a row's key as text, its digest, its JSON image, and the row rebuilt from
+// an image. All are computed by PostgreSQL from typed values, so the stage
+// (same column types as the target) and the target give equal results for
+// equal rows.
+//
+// An image is exact: a JSON object of each column's text form (a JSON
+// string), SQL NULL as JSON null. Casting a value's text back to its
+// column's type gives the value again, for every type, so JSON null in a
+// json column stays apart from SQL NULL, and a json column holding a
+// top-level string keeps its quotes.
 
 #include <string>
 
@@ -20,7 +27,13 @@ class RowSql {
   // Expressions over the row named `alias`.
   std::string KeyText(const std::string& alias) const;  // the row_versions key
   std::string Digest(const std::string& alias) const;   // bigint
-  std::string Image(const std::string& alias) const;    // json object by column name
+  std::string Image(const std::string& alias) const;    // exact json object by column name
+  // The columns, in columns() order, read back from the image `image` (an
+  // expression of type json), each cast to its column's type.
+  std::string Rebuilt(const std::string& image) const;
+  // A text[] literal of the json and jsonb columns (merge_rows merges their
+  // objects key by key).
+  std::string JsonColumns() const;
   std::string KeyJson(const std::string& alias) const;  // jsonb object of the key columns (conflict_log)
   // "a.k = b.k AND ..." over the key columns.
   std::string KeysEqual(const std::string& a, const std::string& b) const;
@@ -49,6 +62,7 @@ class RowSql {
   const PgConn& conn_;
   const TablePlan& plan_;
   std::string columns_, keys_;
+  std::string names_;  // ARRAY['a', 'b']::text[]
 };
 
 }  // namespace tenantsync

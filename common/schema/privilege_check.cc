@@ -33,7 +33,7 @@ const std::vector<DocumentedGrant>& DocumentedGrants() {
        {"holder_host_id", "epoch", "acquired_at", "renewed_at", "expires_at"}},
       {"conflict_log",
        {"deployment_id", "table_name", "row_key", "source_row", "target_row", "strategy", "outcome", "resolved_row",
-        "resolved_by", "resolved_at", "epoch", "clashes", "version_key"},
+        "resolved_by", "resolved_at", "epoch", "clashes", "version_key", "source_digest", "target_digest"},
        {"outcome", "resolved_row", "resolved_by", "resolved_at"}},
       {"cache_events", {"cache_key"}, {}},
       {"sync_jobs",
@@ -71,9 +71,9 @@ const std::vector<DocumentedGrant>& DocumentedGrants() {
 
 // The functions a node calls (or its policies call as the node).
 const std::set<std::string_view>& DocumentedFunctions() {
-  static const std::set<std::string_view> kFunctions = {"install_capture", "merge_images", "my_cluster",
-                                                         "my_deployments", "my_hosts",     "prune_versions",
-                                                         "unversioned"};
+  static const std::set<std::string_view> kFunctions = {"install_capture", "merge_images",   "merge_rows",
+                                                         "my_cluster",      "my_deployments", "my_hosts",
+                                                         "prune_versions",  "unversioned"};
   return kFunctions;
 }
 

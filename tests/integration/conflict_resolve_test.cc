@@ -138,6 +138,27 @@ TEST_P(ConflictResolveTest, OnlyTheLeaseHolderWrites) {
   EXPECT_EQ(Log("outcome"), "pending");
 }
 
+// A conflict an older version logged (row_to_json images, no digests) is
+// refused with a hint, and a full pass logs it again in the exact form.
+TEST_P(ConflictResolveTest, AConflictLoggedByAnOlderVersionIsRefusedUntilAFullPassLogsItAgain) {
+  MakePending();
+  Target("UPDATE sync_metadata.conflict_log SET source_row = source_row::jsonb::json,"
+         " target_row = target_row::jsonb::json, source_digest = NULL, target_digest = NULL");
+  std::string config = WriteNodeConfig(kManual);
+  std::string old_id = std::to_string(PendingId());
+  ProcessResult refused =
+      RunProcess({SYNC_RESOLVE_BIN, "--config", config, "apply", old_id, "--take", "source", "--json"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.out.find("logged by an older version"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("sync-run --full"), std::string::npos) << refused.out;
+  EXPECT_EQ(Row("note", "n1", "title, body"), "title|target body");
+
+  ASSERT_EQ(Sync(kManual, true), ExitCode::kOk);
+  EXPECT_EQ(Log("outcome, source_digest IS NOT NULL"), "superseded|f\npending|t");
+  ASSERT_EQ(Resolve(kManual, Apply(Take::kSource)), ExitCode::kOk);
+  EXPECT_EQ(Row("note", "n1", "title, body, updated_at"), "source title|body|200");
+}
+
 TEST_P(ConflictResolveTest, TheToolListsShowsAndSettles) {
   MakePending();
   std::string config = WriteNodeConfig(kManual);
@@ -146,7 +167,10 @@ TEST_P(ConflictResolveTest, TheToolListsShowsAndSettles) {
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find("\"outcome\":\"pending\""), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("\"clashes\":[]"), std::string::npos) << list.out;
-  EXPECT_NE(list.out.find("\"source_row\":{\"id\":\"n1\",\"title\":\"source title\""), std::string::npos)
+  // Images give each column's text form, SQL NULL as null.
+  EXPECT_NE(list.out.find(R"("source_row":{"id" : "n1", "title" : "source title", "body" : "body", )"
+                          R"("meta" : "{\"a\": 1, \"b\": 2}", "updated_at" : "200"})"),
+            std::string::npos)
       << list.out;
 
   ProcessResult show = RunProcess({SYNC_RESOLVE_BIN, "--config", config, "show", id});

@@ -242,6 +242,11 @@ ExitCode RunSchema(const Config& config, const SchemaOptions& o) {
       RemoveDeployment(admin, o.name, o.dry_run, &plan);
       PrintPlan(plan, o.dry_run);
       return ExitCode::kOk;
+    case Command::kDeploymentUpgrade:
+      UpgradeDeployment(admin, o.name, config.sync.busy_timeout_ms, o.dry_run, &plan);
+      if (plan.empty()) fmt::print("deployment {}: nothing to add\n", o.name);
+      PrintPlan(plan, o.dry_run);
+      return ExitCode::kOk;
     case Command::kPrune: return Prune(admin, config, o);
     case Command::kCheckRole: break;  // handled above, without the admin connection
   }

@@ -14,7 +14,7 @@ namespace tenantsync {
 struct SchemaOptions {
   enum class Command {
     kApply, kStatus, kClusterAdd, kClusterList, kRotatePassword,
-    kDeploymentAdd, kDeploymentList, kDeploymentRemove, kCheckRole, kPrune,
+    kDeploymentAdd, kDeploymentList, kDeploymentRemove, kDeploymentUpgrade, kCheckRole, kPrune,
   };
   Command command = Command::kApply;
   bool dry_run = false;

@@ -7,14 +7,10 @@
 #include <set>
 
 #include "common/schema/sqlite_casts.h"
-#include "common/sync/source_schema.h"
 
 namespace tenantsync {
 namespace {
 
-// PostgreSQL cuts longer identifiers to this many bytes (NAMEDATALEN - 1),
-// which would break matching by name.
-constexpr size_t kMaxIdentifierBytes = 63;
 // How many rows of a date/time column are looked at for its storage classes.
 constexpr int kSampleRows = 10000;
 
@@ -83,10 +79,8 @@ TableCreation Creation(SqliteDb& db, const PgConn& pg, const std::string& schema
   SourceKeys keys = ReadKeys(db, table.name, warnings);
   std::string body;
   for (const SourceColumn& column : table.columns) {
-    StorageClassesSeen seen;
-    if (IsDateTimeDeclaration(column.declared_type)) seen = SampleStorageClasses(db, table.name, column.name);
     body += fmt::format("{}  {} {}{}", body.empty() ? "" : ",\n", pg.QuoteIdentifier(column.name),
-                        PostgresTypeFor(column.declared_type, seen), column.not_null ? " NOT NULL" : "");
+                        TargetTypeFor(db, table.name, column), column.not_null ? " NOT NULL" : "");
   }
   std::string summary = fmt::format("{} columns", table.columns.size());
   if (!keys.primary_key.empty()) {
@@ -102,7 +96,9 @@ TableCreation Creation(SqliteDb& db, const PgConn& pg, const std::string& schema
                                     "target has one over NOT NULL columns",
                                     table.name));
   }
-  return {table.name, summary, fmt::format("CREATE TABLE {} (\n{}\n)", pg.QuoteQualified(schema, table.name), body)};
+  std::string qualified = pg.QuoteQualified(schema, table.name);
+  return {table.name, summary, fmt::format("CREATE TABLE {} (\n{}\n)", qualified, body),
+          fmt::format("COMMENT ON TABLE {} IS {}", qualified, pg.QuoteLiteral(kMadeByCreateTables))};
 }
 
 std::set<std::string> TargetRelations(PgConn& admin, const std::string& schema) {
@@ -116,6 +112,12 @@ std::set<std::string> TargetRelations(PgConn& admin, const std::string& schema) 
 }
 
 }  // namespace
+
+std::string TargetTypeFor(SqliteDb& source, const std::string& table, const SourceColumn& column) {
+  StorageClassesSeen seen;
+  if (IsDateTimeDeclaration(column.declared_type)) seen = SampleStorageClasses(source, table, column.name);
+  return PostgresTypeFor(column.declared_type, seen);
+}
 
 TargetTablesPlan PlanTargetTables(SqliteDb& source, PgConn& admin, const std::string& target_schema) {
   SourceSchema schema = ReadSourceSchema(source);

@@ -1,6 +1,7 @@
 #include "common/schema/deployments.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cctype>
 #include <regex>
@@ -10,6 +11,7 @@
 #include "common/pg/txn.h"
 #include "common/schema/clusters.h"
 #include "common/schema/create_tables.h"
+#include "common/schema/upgrade_tables.h"
 
 namespace tenantsync {
 namespace {
@@ -33,6 +35,17 @@ void ValidateOptions(const DeploymentAddOptions& o) {
   }
 }
 
+void AddCreations(const std::string& schema, const std::vector<TableCreation>& create, Plan* plan) {
+  for (const TableCreation& table : create) {
+    plan->Add(fmt::format("create table {}.{} from the SQLite schema: {}", schema, table.table, table.summary),
+              table.sql, {}, table.sql);
+    plan->Add("", table.mark_sql);
+  }
+  if (!create.empty()) {
+    plan->Add("carry over no foreign keys, defaults, CHECKs or other indexes (docs/create-tables.md)", "");
+  }
+}
+
 void AddTableCreations(PgConn& admin, const DeploymentAddOptions& o, Plan* plan) {
   SqliteDb source = SqliteDb::OpenReadOnly(o.sqlite_path, o.sqlite_busy_timeout_ms);
   TargetTablesPlan tables = PlanTargetTables(source, admin, o.target_schema);
@@ -41,14 +54,7 @@ void AddTableCreations(PgConn& admin, const DeploymentAddOptions& o, Plan* plan)
     plan->Add(fmt::format("leave the {} table(s) already in {} as they are", tables.existing.size(), o.target_schema),
               "");
   }
-  for (const TableCreation& table : tables.create) {
-    plan->Add(fmt::format("create table {}.{} from the SQLite schema: {}", o.target_schema, table.table,
-                          table.summary),
-              table.sql, {}, table.sql);
-  }
-  if (!tables.create.empty()) {
-    plan->Add("carry over no foreign keys, defaults, CHECKs or other indexes (docs/create-tables.md)", "");
-  }
+  AddCreations(o.target_schema, tables.create, plan);
 }
 
 }  // namespace
@@ -138,6 +144,56 @@ void RemoveDeployment(PgConn& admin, const std::string& name, bool dry_run, Plan
   plan.Execute(admin);
   txn.Commit();
   Log(LogLevel::kInfo, "deployment {} removed; schema {} and its data are kept", name, schema);
+}
+
+void UpgradeDeployment(PgConn& admin, const std::string& name, int sqlite_busy_timeout_ms, bool dry_run,
+                       Plan* plan_out) {
+  RequireMetadataSchema(admin);
+  PgResult row = admin.Exec(
+      "SELECT deployment_id, cluster_name, sqlite_path, target_schema FROM sync_metadata.client_deployments"
+      " WHERE name = $1 AND enabled",
+      {name});
+  if (row.rows() == 0) {
+    throw Error(ExitCode::kNo, fmt::format("no enabled deployment named '{}'", name),
+                "see `sync-schema deployment list --all`");
+  }
+  std::string id(row.Get(0, 0)), cluster(row.Get(0, 1)), sqlite_path(row.Get(0, 2)), schema(row.Get(0, 3));
+  SqliteDb source = SqliteDb::OpenReadOnly(sqlite_path, sqlite_busy_timeout_ms);
+  SchemaUpgradePlan upgrade = PlanSchemaUpgrade(source, admin, schema);
+  for (const std::string& warning : upgrade.warnings) Log(LogLevel::kWarning, "{}", warning);
+  for (const std::string& drift : upgrade.left_alone) Log(LogLevel::kWarning, "left alone: {}", drift);
+
+  Plan plan;
+  AddCreations(schema, upgrade.create, &plan);
+  for (const ColumnAddition& a : upgrade.add) {
+    plan.Add(fmt::format("add column {}.{}.{} {}{}", schema, a.table, a.column, a.type,
+                         a.not_null_in_source ? " (NOT NULL in SQLite; added without NOT NULL: the rows already "
+                                                "copied get their values at the next sync-run)"
+                                              : ""),
+             a.sql);
+  }
+  if (!upgrade.create.empty()) {
+    plan.Add(fmt::format("grant the new tables to {} alone", RoleForCluster(cluster)),
+             "SELECT sync_metadata.grant_client_access($1, $2)", {cluster, schema});
+  }
+  std::vector<std::string> changed = upgrade.ChangedTables();
+  if (!changed.empty()) {
+    plan.Add(fmt::format("have the next sync-run pass {} whole (rows already copied get the new columns)",
+                         fmt::join(changed, ", ")),
+             "UPDATE sync_metadata.sync_progress SET last_full_at = NULL"
+             " WHERE deployment_id = $1::bigint AND table_name = ANY ($2::text[])",
+             {id, PgArrayLiteral(changed)});
+    plan.Add("", "UPDATE sync_metadata.deployment_state SET skip_key = NULL, reconcile_due_at = clock_timestamp()"
+                 " WHERE deployment_id = $1::bigint",
+             {id});
+  }
+  if (plan_out != nullptr) *plan_out = plan;
+  if (dry_run || plan.empty()) return;
+  PgTxn txn(admin);
+  plan.Execute(admin);
+  txn.Commit();
+  Log(LogLevel::kInfo, "deployment {} upgraded: {} table(s) created, {} column(s) added", name, upgrade.create.size(),
+      upgrade.add.size());
 }
 
 std::vector<DeploymentInfo> ListDeployments(PgConn& conn, const std::string& cluster_filter, bool include_disabled) {

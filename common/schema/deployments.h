@@ -47,6 +47,14 @@ long AddDeployment(PgConn& admin, const DeploymentAddOptions& options, Plan* pla
 // The target data and the history (jobs, conflicts) stay.
 void RemoveDeployment(PgConn& admin, const std::string& name, bool dry_run, Plan* plan_out);
 
+// `deployment upgrade`: creates the tables the tenant's SQLite file gained
+// and adds the columns it gained to tables --create-tables made
+// (upgrade_tables.h), in one transaction, and has the next sync-run pass the
+// changed tables whole so rows already copied get the new columns' values.
+// What differs otherwise is logged as a warning and left alone.
+void UpgradeDeployment(PgConn& admin, const std::string& name, int sqlite_busy_timeout_ms, bool dry_run,
+                       Plan* plan_out);
+
 std::vector<DeploymentInfo> ListDeployments(PgConn& conn, const std::string& cluster_filter, bool include_disabled);
 
 }  // namespace tenantsync

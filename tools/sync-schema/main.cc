@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   sync-schema rotate-password host-a --password-file /etc/tenantsync/host-a.password
   sync-schema deployment add acme --cluster host-a --sqlite /srv/acme/data/webui.db
   sync-schema deployment add beta --cluster host-a --sqlite /srv/beta/webui.db --create-tables --dry-run
+  sync-schema deployment upgrade beta --dry-run   # after the tenant's app added columns
   sync-schema deployment list --cluster host-a
   sync-schema deployment remove acme
   sync-schema check-role --json            # as the node connects: is its role fit?
@@ -22,9 +23,10 @@ int main(int argc, char** argv) {
   sync-schema prune --dry-run --json       # what [retention] would remove
 
 Connects with [postgres] admin_conninfo ("" = PG* variables). Exit codes: 0 ok,
-1 status: migrations pending, 64 usage, 65 refused input (or a SQLite file that
-is not a database), 66 SQLite file missing (--create-tables), 69 PostgreSQL
-unreachable, 77 permission, 78 configuration.)");
+1 status: migrations pending (deployment remove/upgrade: no such deployment),
+64 usage, 65 refused input (or a SQLite file that is not a database), 66 SQLite
+file missing (--create-tables, deployment upgrade), 69 PostgreSQL unreachable,
+77 permission, 78 configuration.)");
   tenantsync::CommonFlags flags;
   tenantsync::AddCommonFlags(app, flags);
   SchemaOptions o;
@@ -70,6 +72,12 @@ unreachable, 77 permission, 78 configuration.)");
                     "Also create the tables the SQLite file has and the schema lacks (docs/create-tables.md)");
   dep_add->add_flag("--dry-run", o.dry_run, "Print the plan (with each table's DDL); write nothing");
   dep_add->callback([&] { o.command = Command::kDeploymentAdd; });
+  auto* dep_upgrade = deployment->add_subcommand(
+      "upgrade", "Create the tables and add the columns the tenant's SQLite file gained (to tables --create-tables "
+                 "made); report any other difference");
+  dep_upgrade->add_option("NAME", o.name, "Deployment name")->required();
+  dep_upgrade->add_flag("--dry-run", o.dry_run, "Print the plan (and what is left alone); write nothing");
+  dep_upgrade->callback([&] { o.command = Command::kDeploymentUpgrade; });
   auto* dep_list = deployment->add_subcommand("list", "List deployments");
   dep_list->add_option("--cluster", o.cluster, "Only this cluster's");
   dep_list->add_flag("--all", o.include_disabled, "Include removed deployments");

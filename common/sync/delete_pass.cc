@@ -10,102 +10,159 @@
 #include "common/conflict/row_sql.h"
 #include "common/log.h"
 #include "common/sync/batch_writer.h"
+#include "common/sync/key_json.h"
+#include "common/sync/row_json.h"
 #include "common/sync/run_records.h"
 #include "common/sync/table_sync.h"
 
 namespace tenantsync {
 namespace {
 
-// Every source key and its rowid, in rowid batches, as COPY text.
+// Every source key and its rowid, in rowid batches, as COPY text. A WITHOUT
+// ROWID table has no rowid: its keys are read in key order, each with its
+// key JSON in the rowid's place (what RecheckCascaded reads rows by).
 class KeyReader {
  public:
-  KeyReader(SqliteDb& db, const TablePlan& plan) : plan_(plan), stmt_(db.Prepare(Sql(plan))) {}
+  KeyReader(SqliteDb& db, const TablePlan& plan)
+      : plan_(plan),
+        by_key_order_(plan.source->without_rowid),
+        next_(db.Prepare(Sql(plan, true))),
+        first_(db.Prepare(Sql(plan, false))) {}
 
   // Returns false when the table is exhausted.
   bool Next(const ReadLimits& limits, std::string& copy_data) {
     copy_data.clear();
-    stmt_.Reset();
-    stmt_.Bind(1, last_rowid_);
-    stmt_.Bind(2, static_cast<int64_t>(limits.max_rows));
+    SqliteStmt& stmt = by_key_order_ && last_key_.empty() ? first_ : next_;
+    stmt.Reset();
+    if (!by_key_order_) {
+      stmt.Bind(1, last_rowid_);
+    } else if (!last_key_.empty()) {
+      std::vector<KeyValue> values = ParseKeyJson(last_key_);
+      for (size_t i = 0; i < values.size(); ++i) BindKeyValue(stmt, static_cast<int>(i) + 3, values[i]);
+    }
+    stmt.Bind(2, static_cast<int64_t>(limits.max_rows));
     size_t seen = 0;
-    while (stmt_.Step()) {
+    while (stmt.Step()) {
       ++seen;
-      int rowid_col = static_cast<int>(plan_.key.size());
-      last_rowid_ = stmt_.Int(rowid_col);
+      std::string position;
+      if (by_key_order_) {
+        last_key_ = "[";
+        for (size_t i = 0; i < plan_.key.size(); ++i) {
+          if (i > 0) last_key_ += ", ";
+          AppendSqliteValueJson(stmt, static_cast<int>(i), last_key_);
+        }
+        last_key_ += "]";
+        AppendCopyField(SourceValue{SQLITE_TEXT, 0, 0, last_key_}, TargetType{TargetKind::kText, -1, "text"},
+                        position);
+      } else {
+        last_rowid_ = stmt.Int(static_cast<int>(plan_.key.size()));
+        position = std::to_string(last_rowid_);
+      }
       size_t row_start = copy_data.size();
       bool ok = true;
       for (size_t i = 0; i < plan_.key.size() && ok; ++i) {
         if (i > 0) copy_data += '\t';
-        ok = !AppendCopyField(SourceValueOf(stmt_, static_cast<int>(i)), plan_.columns[plan_.key[i]].type, copy_data)
+        ok = !AppendCopyField(SourceValueOf(stmt, static_cast<int>(i)), plan_.columns[plan_.key[i]].type, copy_data)
                   .has_value();
       }
       // A key that cannot convert never reached the target, so it protects nothing.
       if (ok) {
-        copy_data += fmt::format("\t{}\n", last_rowid_);
+        copy_data += fmt::format("\t{}\n", position);
       } else {
         copy_data.resize(row_start);
       }
     }
-    stmt_.Reset();
+    stmt.Reset();
     return seen == limits.max_rows;
   }
 
  private:
-  static std::string Sql(const TablePlan& plan) {
-    std::string columns;
-    for (size_t k : plan.key) {
-      columns += QuoteSqliteIdentifier(plan.source->columns[static_cast<size_t>(plan.columns[k].source_index)].name);
-      columns += ", ";
+  // Rowid order from ?1, or (WITHOUT ROWID) key order after ?3, ?4, ...;
+  // ?2 is the batch size.
+  static std::string Sql(const TablePlan& plan, bool after) {
+    std::string keys, bound;
+    for (size_t i = 0; i < plan.key.size(); ++i) {
+      const ColumnPlan& c = plan.columns[plan.key[i]];
+      keys += (i > 0 ? ", " : "") +
+              QuoteSqliteIdentifier(plan.source->columns[static_cast<size_t>(c.source_index)].name);
+      bound += fmt::format("{}?{}", i > 0 ? ", " : "", i + 3);
     }
-    return fmt::format("SELECT {}{} FROM {} WHERE {} > ?1 ORDER BY {} LIMIT ?2", columns, plan.source->rowid_alias,
-                       QuoteSqliteIdentifier(plan.source->name), plan.source->rowid_alias, plan.source->rowid_alias);
+    std::string table = QuoteSqliteIdentifier(plan.source->name);
+    if (plan.source->without_rowid) {
+      return fmt::format("SELECT {0} FROM {1} WHERE {2} ORDER BY {0} LIMIT ?2", keys, table,
+                         after ? fmt::format("({}) > ({})", keys, bound) : "1");
+    }
+    const std::string& rowid = plan.source->rowid_alias;
+    return fmt::format("SELECT {0}, {1} FROM {2} WHERE {1} > ?1 ORDER BY {1} LIMIT ?2", keys, rowid, table);
+  }
+
+  static void BindKeyValue(SqliteStmt& stmt, int index, const KeyValue& v) {
+    switch (v.kind) {
+      case KeyValue::kNull: stmt.BindNull(index); break;
+      case KeyValue::kInteger: stmt.Bind(index, v.integer); break;
+      case KeyValue::kReal: stmt.BindDouble(index, v.real); break;
+      case KeyValue::kText: stmt.Bind(index, std::string_view(v.text)); break;
+    }
   }
 
   const TablePlan& plan_;
-  SqliteStmt stmt_;
+  bool by_key_order_;
+  SqliteStmt next_;
+  SqliteStmt first_;
   int64_t last_rowid_ = 0;
+  std::string last_key_;
 };
 
-// pg_temp.tenantsync_keys, filled with every source key of `plan` and its
-// rowid, for the current transaction. `doomed` is true for a target row
-// (alias t) whose key the source no longer has; `rowid` names the rowid
-// column (alias s), chosen not to clash with a key column.
+// pg_temp.tenantsync_keys: source keys of `plan`, each with its position
+// (a rowid, or key JSON), for the current transaction. `doomed` is true for
+// a target row (alias t) whose key is not in it; `position` names the
+// position column (alias s), chosen not to clash with a key column; `copy`
+// fills it from COPY text (the key fields, then the position).
 struct SourceKeys {
   std::string doomed;
   std::string missing;  // true for a source key (alias s) the target has not
-  std::string rowid;
+  std::string position;
+  std::string columns;  // the key columns, quoted
+  std::string copy;
 };
 
-SourceKeys LoadSourceKeys(SyncContext& ctx, const TablePlan& plan) {
+SourceKeys CreateKeysTable(SyncContext& ctx, const TablePlan& plan, bool position_is_text) {
   PgConn& conn = ctx.conn;
-  std::string rowid_name = "tenantsync_source_rowid";
+  std::string position_name = "tenantsync_source_rowid";
   for (bool clash = true; clash;) {
     clash = false;
-    for (size_t k : plan.key) clash = clash || plan.columns[k].name == rowid_name;
-    if (clash) rowid_name += "_";
+    for (size_t k : plan.key) clash = clash || plan.columns[k].name == position_name;
+    if (clash) position_name += "_";
   }
   SourceKeys out;
-  out.rowid = conn.QuoteIdentifier(rowid_name);
-  std::string keys, match;
+  out.position = conn.QuoteIdentifier(position_name);
+  std::string match;
   for (size_t k : plan.key) {
     std::string q = conn.QuoteIdentifier(plan.columns[k].name);
-    keys += (keys.empty() ? "" : ", ") + q;
+    out.columns += (out.columns.empty() ? "" : ", ") + q;
     match += fmt::format("{}s.{} = t.{}", match.empty() ? "" : " AND ", q, q);
   }
   std::string table = conn.QuoteQualified(ctx.schema, plan.name);
   out.doomed = fmt::format("NOT EXISTS (SELECT 1 FROM pg_temp.tenantsync_keys s WHERE {})", match);
   out.missing = fmt::format("NOT EXISTS (SELECT 1 FROM {} t WHERE {})", table, match);
-  conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_keys ON COMMIT DROP AS SELECT {}, NULL::bigint AS {} FROM {}"
+  out.copy = fmt::format("COPY pg_temp.tenantsync_keys ({}, {}) FROM STDIN", out.columns, out.position);
+  conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_keys ON COMMIT DROP AS SELECT {}, NULL::{} AS {} FROM {}"
                         " WITH NO DATA",
-                        keys, out.rowid, table));
+                        out.columns, position_is_text ? "text" : "bigint", out.position, table));
+  return out;
+}
+
+// pg_temp.tenantsync_keys filled with every source key, and indexed.
+SourceKeys LoadSourceKeys(SyncContext& ctx, const TablePlan& plan) {
+  PgConn& conn = ctx.conn;
+  SourceKeys out = CreateKeysTable(ctx, plan, plan.source->without_rowid);
   KeyReader reader(ctx.db, plan);
   std::string data;
-  std::string copy = fmt::format("COPY pg_temp.tenantsync_keys ({}, {}) FROM STDIN", keys, out.rowid);
   for (bool more = true; more;) {
     more = reader.Next(ctx.limits, data);
-    if (!data.empty()) conn.CopyIn(copy, data);
+    if (!data.empty()) conn.CopyIn(out.copy, data);
   }
-  conn.Exec(fmt::format("CREATE INDEX ON pg_temp.tenantsync_keys ({})", keys));
+  conn.Exec(fmt::format("CREATE INDEX ON pg_temp.tenantsync_keys ({})", out.columns));
   conn.Exec("ANALYZE pg_temp.tenantsync_keys");
   return out;
 }
@@ -174,15 +231,16 @@ JobCounts RecheckCascaded(SyncContext& ctx, const TablePlan& plan, TableReport& 
   if (ctx.fence) ctx.fence(conn);
   SourceKeys keys = LoadSourceKeys(ctx, plan);
   PgResult missing =
-      conn.Exec(fmt::format("SELECT s.{} FROM pg_temp.tenantsync_keys s WHERE {} ORDER BY 1", keys.rowid, keys.missing));
+      conn.Exec(fmt::format("SELECT s.{} FROM pg_temp.tenantsync_keys s WHERE {} ORDER BY 1", keys.position, keys.missing));
   if (missing.rows() == 0) return counts;  // rolls back the temporary table
   // Quarantined rows are not in the target by design; their next retry decides.
   std::vector<std::string> open_keys = OpenQuarantineKeys(conn, ctx.deployment_id, plan.name);
   std::set<std::string> open(open_keys.begin(), open_keys.end());
-  TableReader reader(ctx.db, plan, std::nullopt, 0);
+  TableReader reader(ctx.db, plan);
   std::vector<std::string> keys_to_write;
   for (int i = 0; i < missing.rows(); ++i) {
-    std::string key = reader.KeyOfRowid(std::stoll(std::string(missing.Get(i, 0))));
+    std::string position(missing.Get(i, 0));  // a rowid, or a WITHOUT ROWID table's key JSON
+    std::string key = plan.source->without_rowid ? position : reader.KeyOfRowid(std::stoll(position));
     if (!key.empty() && !open.count(key)) keys_to_write.push_back(std::move(key));
   }
   BatchWriter writer(conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});

@@ -41,7 +41,8 @@ constexpr const char* kProgressColumns =
     "watermark, last_key IS NOT NULL, coalesce((last_key->>'full')::boolean, false),"
     " coalesce(last_key->>'rowid', '0'), last_key->>'since', last_key->>'max', rows_total,"
     " last_full_at IS NULL OR last_full_at < clock_timestamp() - make_interval(secs => $2),"
-    " coalesce(source_digest, ''), coalesce(source_file_state, ''), rowid_high, last_key->>'high'";
+    " coalesce(source_digest, ''), coalesce(source_file_state, ''), rowid_high, last_key->>'high',"
+    " coalesce(last_key->>'key', '')";
 
 TableProgress ProgressFromRow(const PgResult& r, int row, int first) {
   TableProgress p;
@@ -57,6 +58,7 @@ TableProgress ProgressFromRow(const PgResult& r, int row, int first) {
   p.source_file_state = r.Get(row, first + 9);
   p.rowid_high = ParseOptInt(r.GetOpt(row, first + 10));
   p.pass_high = ParseOptInt(r.GetOpt(row, first + 11));
+  p.pass_key = r.Get(row, first + 12);
   return p;
 }
 
@@ -102,6 +104,7 @@ void SaveProgress(PgConn& conn, int64_t deployment_id, const std::string& table,
     p.pass_max ? w.String(std::to_string(*p.pass_max)) : w.Null();
     w.Key("high");
     p.pass_high ? w.String(std::to_string(*p.pass_high)) : w.Null();
+    if (!p.pass_key.empty()) w.Key("key").String(p.pass_key);
     w.EndObject();
     last_key = w.str();
   }

@@ -32,6 +32,7 @@ struct TableProgress {
   bool in_pass = false;
   bool pass_full = false;
   int64_t pass_rowid = 0;
+  std::string pass_key;  // WITHOUT ROWID tables: the key JSON of the last row read ("" = none yet)
   std::optional<int64_t> pass_since;
   std::optional<int64_t> pass_max;
   // The table's largest rowid when the last complete pass began: incremental

@@ -12,13 +12,14 @@
 namespace tenantsync {
 namespace {
 
+// The plan's columns, then the rowid (none in a WITHOUT ROWID table).
 std::string SelectList(const TablePlan& plan) {
   std::string list;
   for (const ColumnPlan& c : plan.columns) {
     if (!list.empty()) list += ", ";
     list += QuoteSqliteIdentifier(plan.source->columns[static_cast<size_t>(c.source_index)].name);
   }
-  return list + ", " + plan.source->rowid_alias;
+  return plan.source->without_rowid ? list : list + ", " + plan.source->rowid_alias;
 }
 
 std::string KeyPredicate(const TablePlan& plan) {
@@ -45,6 +46,30 @@ std::string ScanSql(const TablePlan& plan, bool filtered) {
                                 : "";
   return fmt::format("SELECT {} FROM {} WHERE {} > ?1{} ORDER BY {} LIMIT ?3", SelectList(plan), table, rowid, change,
                      rowid);
+}
+
+// "a", "b": the key columns, for row values.
+std::string KeyList(const TablePlan& plan) {
+  std::string list;
+  for (size_t k : plan.key) list += (list.empty() ? "" : ", ") + QuoteSqliteIdentifier(plan.columns[k].name);
+  return list;
+}
+
+// A WITHOUT ROWID table is stored in key order: each batch reads on from the
+// last key (?5, ?6, ...; `after` false for the first batch) with a row-value
+// comparison, which its primary key index answers. The change filter is the
+// same subquery as ScanSql's, by key instead of rowid.
+std::string KeyScanSql(const TablePlan& plan, bool filtered, bool after) {
+  std::string table = QuoteSqliteIdentifier(plan.source->name);
+  std::string keys = KeyList(plan);
+  std::string bound;
+  for (size_t i = 0; i < plan.key.size(); ++i) bound += fmt::format("{}?{}", i > 0 ? ", " : "", i + 5);
+  std::string where = after ? fmt::format("({}) > ({})", keys, bound) : "1";
+  if (filtered) {
+    std::string column = QuoteSqliteIdentifier(plan.columns[static_cast<size_t>(plan.change)].name);
+    where += fmt::format(" AND ({0}) IN (SELECT {0} FROM {1} WHERE {2} >= ?2 OR {2} IS NULL)", keys, table, column);
+  }
+  return fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ?3", SelectList(plan), table, where, keys);
 }
 
 // Field `field` of a COPY text line (fields are tab-separated; a tab inside a
@@ -83,20 +108,28 @@ std::string_view SourceBatch::Lines(size_t first, size_t last) const {
   return std::string_view(copy_data).substr(from, to - from);
 }
 
-TableReader::TableReader(SqliteDb& db, const TablePlan& plan, std::optional<int64_t> since, int64_t after_rowid,
-                         std::optional<int64_t> rowid_high)
+TableReader::TableReader(SqliteDb& db, const TablePlan& plan, const ReadWindow& window)
     : db_(db),
       plan_(plan),
-      since_(plan.change >= 0 ? since : std::nullopt),
-      after_rowid_(after_rowid),
-      rowid_high_(rowid_high),
-      scan_(db.Prepare(ScanSql(plan, since_.has_value()))),
+      by_key_order_(plan.source->without_rowid),
+      since_(plan.change >= 0 ? window.since : std::nullopt),
+      after_rowid_(window.after_rowid),
+      after_key_(window.after_key),
+      rowid_high_(window.rowid_high),
+      scan_(db.Prepare(by_key_order_ ? KeyScanSql(plan, since_.has_value(), true)
+                                     : ScanSql(plan, since_.has_value()))),
       by_key_(db.Prepare(fmt::format("SELECT {} FROM {} WHERE {}", SelectList(plan),
                                      QuoteSqliteIdentifier(plan.source->name), KeyPredicate(plan)))),
       image_by_key_(db.Prepare(
-          fmt::format("SELECT * FROM {} WHERE {}", QuoteSqliteIdentifier(plan.source->name), KeyPredicate(plan)))),
-      key_by_rowid_(db.Prepare(fmt::format("SELECT {} FROM {} WHERE {} = ?1", SelectList(plan),
-                                           QuoteSqliteIdentifier(plan.source->name), plan.source->rowid_alias))) {}
+          fmt::format("SELECT * FROM {} WHERE {}", QuoteSqliteIdentifier(plan.source->name), KeyPredicate(plan)))) {
+  if (by_key_order_) {
+    first_scan_.emplace(db.Prepare(KeyScanSql(plan, since_.has_value(), false)));
+    want_keys_ = true;
+  } else {
+    key_by_rowid_.emplace(db.Prepare(fmt::format("SELECT {} FROM {} WHERE {} = ?1", SelectList(plan),
+                                                 QuoteSqliteIdentifier(plan.source->name), plan.source->rowid_alias)));
+  }
+}
 
 std::string TableReader::KeyOf(const SqliteStmt& stmt) const {
   std::string key = "[";
@@ -108,11 +141,13 @@ std::string TableReader::KeyOf(const SqliteStmt& stmt) const {
 }
 
 std::string TableReader::KeyOfRowid(int64_t rowid) {
+  if (!key_by_rowid_) throw InternalError("table " + plan_.name + " has no rowid to look a key up by");
   std::lock_guard lock(lookup_mutex_);
-  key_by_rowid_.Reset();
-  key_by_rowid_.Bind(1, rowid);
-  std::string key = key_by_rowid_.Step() ? KeyOf(key_by_rowid_) : "";
-  key_by_rowid_.Reset();
+  SqliteStmt& stmt = *key_by_rowid_;
+  stmt.Reset();
+  stmt.Bind(1, rowid);
+  std::string key = stmt.Step() ? KeyOf(stmt) : "";
+  stmt.Reset();
   return key;
 }
 
@@ -128,8 +163,19 @@ std::string TableReader::ImageOfCurrent(SqliteStmt& stmt) const {
 
 void TableReader::ConvertRow(SqliteStmt& stmt, SourceBatch& batch) {
   ++batch.rows_read;
-  int rowid_col = static_cast<int>(plan_.columns.size());
-  batch.last_rowid = stmt.Int(rowid_col);
+  if (by_key_order_) {
+    ++batch.last_rowid;
+    batch.last_key = KeyOf(stmt);
+    // Bound again as text, such a key would not compare as it is stored,
+    // and the next batch would not continue after it.
+    if (batch.last_key.find("{\"$b64\"") != std::string::npos) {
+      throw Error(ExitCode::kDataErr,
+                  fmt::format("table {}: key {} is a BLOB or text that is not UTF-8", plan_.name, batch.last_key),
+                  "a WITHOUT ROWID table is read in key order, which needs text or numeric keys");
+    }
+  } else {
+    batch.last_rowid = stmt.Int(static_cast<int>(plan_.columns.size()));
+  }
   // Fields go straight into the batch; a rejected row is cut off again.
   std::string& out = batch.copy_data;
   size_t row_start = out.size();
@@ -140,7 +186,7 @@ void TableReader::ConvertRow(SqliteStmt& stmt, SourceBatch& batch) {
     if (problem) {
       out.resize(row_start);
       std::string reason = fmt::format("column {} ({}): {}", plan_.columns[col].name, plan_.columns[col].type.pg_name, *problem);
-      std::string key = KeyOf(stmt);
+      std::string key = by_key_order_ ? batch.last_key : KeyOf(stmt);
       std::string image = ImageByKey(key);
       batch.rejected.push_back({std::move(key), std::move(image), std::move(reason)});
       return;
@@ -149,28 +195,31 @@ void TableReader::ConvertRow(SqliteStmt& stmt, SourceBatch& batch) {
   out += '\n';
   batch.line_starts.push_back(row_start);
   batch.rowids.push_back(batch.last_rowid);
-  if (want_keys_) batch.keys.push_back(KeyOf(stmt));
+  if (want_keys_) batch.keys.push_back(by_key_order_ ? batch.last_key : KeyOf(stmt));
 }
 
 SourceBatch TableReader::Next(const ReadLimits& limits) {
   SourceBatch batch;
   batch.last_rowid = after_rowid_;
-  scan_.Reset();
-  scan_.Bind(1, after_rowid_);
-  if (since_) {
-    scan_.Bind(2, *since_);
-    if (rowid_high_) {
-      scan_.Bind(4, *rowid_high_);
-    } else {
-      scan_.BindNull(4);  // unknown: the change column alone selects
-    }
+  batch.last_key = after_key_;
+  SqliteStmt& scan = by_key_order_ && after_key_.empty() ? *first_scan_ : scan_;
+  scan.Reset();
+  if (by_key_order_) {
+    if (!after_key_.empty()) BindKey(scan, after_key_, 5);
+  } else {
+    scan.Bind(1, after_rowid_);
   }
-  scan_.Bind(3, static_cast<int64_t>(limits.max_rows));
+  if (since_) {
+    scan.Bind(2, *since_);
+    // Unknown (or no rowid at all): the change column alone selects.
+    if (!by_key_order_) rowid_high_ ? scan.Bind(4, *rowid_high_) : scan.BindNull(4);
+  }
+  scan.Bind(3, static_cast<int64_t>(limits.max_rows));
   auto started = std::chrono::steady_clock::now();
   size_t seen = 0;
   bool stopped_early = false;
-  while (scan_.Step()) {
-    ConvertRow(scan_, batch);
+  while (scan.Step()) {
+    ConvertRow(scan, batch);
     ++seen;
     if (batch.copy_data.size() >= limits.max_bytes) {
       stopped_early = true;
@@ -181,9 +230,10 @@ SourceBatch TableReader::Next(const ReadLimits& limits) {
       break;
     }
   }
-  scan_.Reset();  // ends the statement: releases the read lock in DELETE journal mode
+  scan.Reset();  // ends the statement: releases the read lock in DELETE journal mode
   batch.end = !stopped_early && seen < limits.max_rows;
   after_rowid_ = batch.last_rowid;
+  after_key_ = batch.last_key;
   // Text keys (Open WebUI's uuids) arrive in no order; integer keys mostly
   // arrive in rowid order already, which their text would scramble.
   TargetKind key_kind = plan_.columns[plan_.key.front()].type.kind;
@@ -193,14 +243,14 @@ SourceBatch TableReader::Next(const ReadLimits& limits) {
   return batch;
 }
 
-void TableReader::BindKey(SqliteStmt& stmt, const std::string& key_json) const {
+void TableReader::BindKey(SqliteStmt& stmt, const std::string& key_json, int first) const {
   std::vector<KeyValue> values = ParseKeyJson(key_json);
   if (values.size() != plan_.key.size()) {
-    throw InternalError(fmt::format("quarantine key {} does not match the key of table {}", key_json, plan_.name));
+    throw InternalError(fmt::format("key {} does not match the key of table {}", key_json, plan_.name));
   }
   stmt.Reset();
   for (size_t i = 0; i < values.size(); ++i) {
-    int index = static_cast<int>(i + 1);
+    int index = static_cast<int>(i) + first;
     const KeyValue& v = values[i];
     switch (v.kind) {
       case KeyValue::kNull: stmt.BindNull(index); break;
@@ -230,7 +280,7 @@ std::optional<int64_t> TableReader::MaxChange() {
 }
 
 int64_t TableReader::MaxRowid() {
-  SqliteStmt max = db_.Prepare(fmt::format("SELECT max({}) FROM {}", plan_.source->rowid_alias,
+  SqliteStmt max = db_.Prepare(fmt::format("SELECT {} FROM {}", by_key_order_ ? "count(*)" : "max(" + plan_.source->rowid_alias + ")",
                                            QuoteSqliteIdentifier(plan_.source->name)));
   return max.Step() && max.Type(0) == SQLITE_INTEGER ? max.Int(0) : 0;
 }

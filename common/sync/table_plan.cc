@@ -19,7 +19,10 @@ std::string PlanTable(const SourceTable& source, const TargetTable& target, cons
   plan.source = &source;
   plan.target = &target;
   plan.settings = settings;
-  if (source.rowid_alias.empty()) return "the SQLite table has no reachable rowid (WITHOUT ROWID, or shadowed)";
+  // (A WITHOUT ROWID table has none, and is read in key order instead.)
+  if (source.rowid_alias.empty() && !source.without_rowid) {
+    return "the SQLite table's rowid is shadowed by columns named rowid, _rowid_ and oid";
+  }
   if (target.key.empty()) {
     return "the target table has no primary key and no unique index over NOT NULL columns to identify rows";
   }

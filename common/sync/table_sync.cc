@@ -66,7 +66,7 @@ void AddToDigest(const SourceBatch& batch, StreamDigest& digest) {
 
 // Reads the whole table and digests it as a pass would.
 std::string DigestSource(SyncContext& ctx, const TablePlan& plan, long& rows) {
-  TableReader reader(ctx.db, plan, std::nullopt, 0);
+  TableReader reader(ctx.db, plan);
   StreamDigest digest;
   for (;;) {
     ThrowIfStopRequested();
@@ -133,6 +133,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
     pass.source_digest.clear();  // unknown until this pass has read the table whole
     pass.source_file_state.clear();
     pass.pass_rowid = 0;
+    pass.pass_key.clear();
     pass.pass_max.reset();
     pass.pass_since.reset();
     pass.pass_high.reset();
@@ -143,7 +144,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   pass.in_pass = true;
   pass.pass_full = report.reconciled;
 
-  TableReader reader(ctx.db, plan, pass.pass_since, pass.pass_rowid, progress.rowid_high);
+  TableReader reader(ctx.db, plan, {pass.pass_since, progress.rowid_high, pass.pass_rowid, pass.pass_key});
   // The watermark a finished pass leaves is the largest change value when it
   // started, not the largest it saw: in DELETE journal mode a pass is not a
   // snapshot, and a row changed behind the scan's position carries a stamp
@@ -151,7 +152,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
   if (!resuming) pass.pass_max = reader.MaxChange();
   // Likewise the rowid above which the next incremental pass reads every
   // row; the same figure is the progress lines' "of".
-  bool new_high = !resuming && plan.change >= 0;
+  bool new_high = !resuming && plan.change >= 0 && !plan.source->without_rowid;
   int64_t max_rowid = new_high || ctx.on_batch ? reader.MaxRowid() : 0;
   if (new_high) pass.pass_high = max_rowid;
   BatchWriter writer(ctx.conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
@@ -222,6 +223,7 @@ TableReport SyncTable(SyncContext& ctx, const TablePlan& plan) {
     rows_in_pass += static_cast<long>(batch.rows_read);
     bytes += batch.copy_data.size();
     pass.pass_rowid = batch.last_rowid;
+    pass.pass_key = batch.last_key;
     AddToDigest(batch, pass_digest);
     bool finished = batch.end;
     if (finished) {

@@ -33,7 +33,7 @@ TableDiff VerifyTable(SyncContext& ctx, const TablePlan& plan) {
   PgTxn txn(conn, ctx.txn);  // read only in effect: everything is rolled back
   conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_verify ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA",
                         columns, table));
-  TableReader reader(ctx.db, plan, std::nullopt, 0);
+  TableReader reader(ctx.db, plan);
   std::string copy = fmt::format("COPY pg_temp.tenantsync_verify ({}) FROM STDIN", columns);
   for (bool more = true; more;) {
     SourceBatch batch = reader.Next(ctx.limits);

@@ -203,16 +203,22 @@ void SyncDeployment(PgConn& conn, const Config& config, const RunOptions& o, Lea
   std::set<std::string> deleted_from;
   for (size_t i = r.tables.size(); i-- > 0;) {
     TableReport& report = r.tables[i];
-    // After an initial copy into an empty table, every target row came from
-    // this pass's source rows: the delete check would find nothing.
-    if (!report.reconciled || report.initial_copy || report.same_keys || report.source_unchanged ||
-        report.cut_short) {
-      continue;
+    if (report.cut_short) continue;
+    JobCounts before = report.counts;
+    if (!report.reconciled) {
+      // An ordinary tick: the key ranges that gained or lost a key.
+      CheckKeyRanges(ctx, plan.tables[i], report, true);
+    } else if (!report.initial_copy && !report.same_keys && !report.source_unchanged) {
+      // After an initial copy into an empty table, every target row came
+      // from this pass's source rows: the delete check would find nothing.
+      PropagateDeletes(ctx, plan.tables[i], report);
     }
-    long before = report.counts.rows_deleted;
-    PropagateDeletes(ctx, plan.tables[i], report);
-    r.counts.rows_deleted += report.counts.rows_deleted - before;
-    if (report.counts.rows_deleted > before) deleted_from.insert(report.table);
+    // After a reconcile, the key ranges are only recorded.
+    if (report.reconciled && report.delete_brake.empty()) CheckKeyRanges(ctx, plan.tables[i], report, false);
+    r.counts += {report.counts.rows_read - before.rows_read, report.counts.rows_written - before.rows_written,
+                 report.counts.rows_quarantined - before.rows_quarantined,
+                 report.counts.rows_deleted - before.rows_deleted};
+    if (report.counts.rows_deleted > before.rows_deleted) deleted_from.insert(report.table);
     if (!report.delete_brake.empty()) {
       Log(LogLevel::kError, "deployment={} table={}: {}", r.deployment.name, report.table, report.delete_brake);
       r.error += fmt::format("{}delete brake on {}: {}", r.error.empty() ? "" : "; ", report.table, report.delete_brake);

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/sync/batch_writer.h"
 #include "common/sync/key_json.h"
+#include "common/sync/key_ranges.h"
 #include "common/sync/row_json.h"
 #include "common/sync/run_records.h"
 #include "common/sync/table_sync.h"
@@ -196,6 +197,66 @@ long LogEditedDeletes(SyncContext& ctx, const TablePlan& plan, const std::string
       .Affected();
 }
 
+// The COPY fields of a key given as key JSON, typed for the key columns;
+// false when a value does not convert (such a key never reached the target).
+bool AppendKeyFields(const TablePlan& plan, const std::string& key_json, std::string& out) {
+  std::vector<KeyValue> values = ParseKeyJson(key_json);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += '\t';
+    const KeyValue& v = values[i];
+    std::string number = v.kind == KeyValue::kInteger ? std::to_string(v.integer) : "";
+    SourceValue value{v.kind == KeyValue::kInteger ? SQLITE_INTEGER : SQLITE_TEXT, v.integer, 0,
+                      v.kind == KeyValue::kInteger ? std::string_view(number) : std::string_view(v.text)};
+    if (AppendCopyField(value, plan.columns[plan.key[i]].type, out)) return false;
+  }
+  return true;
+}
+
+// pg_temp.tenantsync_ranges, one row per changed key interval (bounds as
+// typed key columns, NULL: open), and the predicate "target row t lies in
+// one of them", in the byte order SQLite's key order follows. Empty when a
+// bound does not convert.
+std::string LoadIntervals(SyncContext& ctx, const TablePlan& plan, const std::vector<KeyInterval>& intervals) {
+  PgConn& conn = ctx.conn;
+  std::string columns, row, after, through, names;
+  for (size_t i = 0; i < plan.key.size(); ++i) {
+    const ColumnPlan& c = plan.columns[plan.key[i]];
+    std::string q = conn.QuoteIdentifier(c.name);
+    bool text = c.type.kind == TargetKind::kText || c.type.kind == TargetKind::kVarchar;
+    std::string sep = i > 0 ? ", " : "";
+    columns += fmt::format("{}t.{} AS a{}", sep, q, i);
+    names += fmt::format("{}a{}", sep, i);
+    row += fmt::format("{}t.{}{}", sep, q, text ? " COLLATE \"C\"" : "");
+    after += fmt::format("{}r.a{}", sep, i);
+  }
+  for (size_t i = 0; i < plan.key.size(); ++i) {
+    columns += fmt::format(", t.{} AS z{}", conn.QuoteIdentifier(plan.columns[plan.key[i]].name), i);
+    names += fmt::format(", z{}", i);
+    through += fmt::format("{}r.z{}", i > 0 ? ", " : "", i);
+  }
+  std::string data;
+  std::string nulls;
+  for (size_t i = 0; i < plan.key.size(); ++i) nulls += i > 0 ? "\t\\N" : "\\N";
+  for (const KeyInterval& interval : intervals) {
+    for (const std::string* bound : {&interval.after, &interval.through}) {
+      if (bound != &interval.after) data += '\t';
+      if (bound->empty()) {
+        data += nulls;
+      } else if (!AppendKeyFields(plan, *bound, data)) {
+        return "";
+      }
+    }
+    data += '\n';
+  }
+  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
+  conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_ranges ON COMMIT DROP AS SELECT {} FROM {} t WITH NO DATA",
+                        columns, table));
+  conn.CopyIn(fmt::format("COPY pg_temp.tenantsync_ranges ({}) FROM STDIN", names), data);
+  return fmt::format("EXISTS (SELECT 1 FROM pg_temp.tenantsync_ranges r WHERE (r.a0 IS NULL OR ({0}) > ({1}))"
+                     " AND (r.z0 IS NULL OR ({0}) <= ({2})))",
+                     row, after, through);
+}
+
 }  // namespace
 
 void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& report) {
@@ -259,6 +320,86 @@ JobCounts RecheckCascaded(SyncContext& ctx, const TablePlan& plan, TableReport& 
   Log(LogLevel::kInfo, "table={}: {} row(s) a cascaded delete removed: {} written again, {} quarantined", plan.name,
       missing.rows(), counts.rows_written, counts.rows_quarantined);
   return counts;
+}
+
+void CheckKeyRanges(SyncContext& ctx, const TablePlan& plan, TableReport& report, bool compare) {
+  if (plan.settings.deletes != DeletePolicy::kPropagate || !KeyRangesApply(plan)) return;
+  TableProgress progress = ctx.progress->Of(plan.name);
+  std::vector<KeyRange> saved = ParseKeyRanges(progress.key_ranges);
+  KeyScan scan = ScanKeyRanges(ctx.db, plan, ctx.limits, saved);
+  if (!scan.usable) return;
+  std::string ranges = FormatKeyRanges(scan.ranges);
+  if (ranges == progress.key_ranges) return;  // no key came or went: no PostgreSQL work
+
+  PgConn& conn = ctx.conn;
+  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
+  PgTxn txn(conn, ctx.txn);
+  if (ctx.fence) ctx.fence(conn);
+  // Without saved ranges this read only sets them: what changed before is
+  // the reconcile's.
+  std::string in_changed =
+      compare && !saved.empty() && !scan.changed.empty() ? LoadIntervals(ctx, plan, scan.changed) : "";
+  if (!in_changed.empty()) {
+    SourceKeys keys = CreateKeysTable(ctx, plan, true);
+    std::string data;
+    for (const std::string& key : scan.changed_keys) {
+      size_t start = data.size();
+      if (!AppendKeyFields(plan, key, data)) {
+        data.resize(start);
+        continue;
+      }
+      data += '\t';
+      AppendCopyField(SourceValue{SQLITE_TEXT, 0, 0, key}, TargetType{TargetKind::kText, -1, "text"}, data);
+      data += '\n';
+    }
+    if (!data.empty()) conn.CopyIn(keys.copy, data);
+    conn.Exec(fmt::format("CREATE INDEX ON pg_temp.tenantsync_keys ({})", keys.columns));
+    conn.Exec("ANALYZE pg_temp.tenantsync_keys");
+
+    // Deleted: target rows within the changed ranges whose key the source
+    // no longer has; behind the same brake as the reconcile's deletes.
+    std::string doomed = in_changed + " AND " + keys.doomed;
+    long to_delete = std::stol(std::string(
+        conn.ExecOneRow(fmt::format("SELECT count(*) FROM {} t WHERE {}", table, doomed)).Get(0, 0)));
+    long total = scan.rows + to_delete;
+    double share = total > 0 ? static_cast<double>(to_delete) / static_cast<double>(total) : 0;
+    if (share > ctx.config.sync.max_delete_share && to_delete >= ctx.config.sync.delete_brake_min_rows) {
+      report.delete_brake = fmt::format(
+          "would delete {} of {} rows ({:.0f}%), more than max_delete_share {:.0f}%: refused (a wiped or replaced "
+          "tenant file?)",
+          to_delete, total, share * 100, ctx.config.sync.max_delete_share * 100);
+      return;  // rolls back; the ranges stay as saved, so the next run looks again
+    }
+    if (to_delete > 0) {
+      if (plan.settings.detect_conflicts) report.conflicts["source_applied"] += LogEditedDeletes(ctx, plan, doomed);
+      report.counts.rows_deleted += conn.Exec(fmt::format("DELETE FROM {} t WHERE {}", table, doomed)).Affected();
+    }
+    // Missing: source keys the target lacks (a row inserted with an old
+    // change value under a reused rowid, or into a WITHOUT ROWID table).
+    PgResult missing = conn.Exec(
+        fmt::format("SELECT s.{} FROM pg_temp.tenantsync_keys s WHERE {} ORDER BY 1", keys.position, keys.missing));
+    if (missing.rows() > 0) {
+      std::vector<std::string> open_keys = OpenQuarantineKeys(conn, ctx.deployment_id, plan.name);
+      std::set<std::string> open(open_keys.begin(), open_keys.end());
+      std::vector<std::string> to_write;
+      for (int i = 0; i < missing.rows(); ++i) {
+        std::string key(missing.Get(i, 0));
+        if (!open.count(key)) to_write.push_back(std::move(key));
+      }
+      TableReader reader(ctx.db, plan);
+      BatchWriter writer(conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
+      writer.BeginTransaction();
+      KeyedRewrite done = RewriteByKey(reader, writer, to_write, "", report.conflicts);
+      QuarantineRows(conn, ctx.deployment_id, plan.name, done.bad);
+      report.counts.rows_read += static_cast<long>(to_write.size());
+      report.counts.rows_written += done.written;
+      report.counts.rows_quarantined += static_cast<long>(done.bad.size());
+    }
+  }
+  conn.Exec("UPDATE sync_metadata.sync_progress SET key_ranges = $3 WHERE deployment_id = $1::bigint"
+            " AND table_name = $2",
+            {std::to_string(ctx.deployment_id), plan.name, ranges});
+  if (!ctx.dry_run) txn.Commit();
 }
 
 }  // namespace tenantsync

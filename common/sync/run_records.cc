@@ -42,7 +42,7 @@ constexpr const char* kProgressColumns =
     " coalesce(last_key->>'rowid', '0'), last_key->>'since', last_key->>'max', rows_total,"
     " last_full_at IS NULL OR last_full_at < clock_timestamp() - make_interval(secs => $2),"
     " coalesce(source_digest, ''), coalesce(source_file_state, ''), rowid_high, last_key->>'high',"
-    " coalesce(last_key->>'key', '')";
+    " coalesce(last_key->>'key', ''), coalesce(key_ranges, '')";
 
 TableProgress ProgressFromRow(const PgResult& r, int row, int first) {
   TableProgress p;
@@ -59,6 +59,7 @@ TableProgress ProgressFromRow(const PgResult& r, int row, int first) {
   p.rowid_high = ParseOptInt(r.GetOpt(row, first + 10));
   p.pass_high = ParseOptInt(r.GetOpt(row, first + 11));
   p.pass_key = r.Get(row, first + 12);
+  p.key_ranges = r.Get(row, first + 13);
   return p;
 }
 

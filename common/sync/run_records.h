@@ -47,6 +47,8 @@ struct TableProgress {
   std::string source_digest;
   // The source file's SqliteFileState taken before that pass began, "" = unknown.
   std::string source_file_state;
+  // The table's key ranges as last read (key_ranges.h), "" = none yet.
+  std::string key_ranges;
 };
 
 // Every table's progress of a deployment and its open quarantine counts, in

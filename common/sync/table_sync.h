@@ -105,6 +105,14 @@ void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& repo
 // quarantined, also added to `report` (nothing under --dry-run).
 JobCounts RecheckCascaded(SyncContext& ctx, const TablePlan& plan, TableReport& report);
 
+// Deletes (and rows the target lacks) within one tick, whatever their change
+// values: reads the table's keys and compares with PostgreSQL only the key
+// ranges that gained or lost rows since the saved ones (key_ranges.h), then
+// saves the new ranges. With `compare` false (a reconciled table, whose
+// delete check just ran) it only saves them. Under the delete brake it
+// writes nothing and sets report.delete_brake.
+void CheckKeyRanges(SyncContext& ctx, const TablePlan& plan, TableReport& report, bool compare);
+
 // Rows whose change value is within this many units of the watermark are
 // read again; the unit (s, ms, µs, ns) follows the watermark's magnitude.
 int64_t OverlapUnits(int64_t watermark, int overlap_seconds);

@@ -212,6 +212,60 @@ TEST_P(SyncRunTest, RowsACascadedDeleteTookAreQuarantinedInTheSameRun) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.quarantine WHERE resolved_at IS NULL"), "0");
 }
 
+// Deletes land on the next ordinary tick, whatever the deleted rows' change
+// values, and so do rows the incremental read cannot see (a WITHOUT ROWID
+// table's insert with an old stamp); found by the key ranges that changed,
+// with no reconcile.
+TEST_P(SyncRunTest, DeletesAndOldStampedInsertsLandOnTheNextOrdinaryTick) {
+  InsertBasics();
+  ExecSqlite(R"sql(
+    CREATE TABLE member (chat_id TEXT NOT NULL, seat INTEGER NOT NULL, updated_at BIGINT,
+                         PRIMARY KEY (chat_id, seat)) WITHOUT ROWID;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+    INSERT INTO member SELECT 'c' || (i % 3 + 1), i, 100 FROM n;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+    INSERT INTO message SELECT printf('bulk-%05d', i), 'x', 100, 100 FROM n;
+  )sql");
+  Admin().Exec("CREATE TABLE client_acme.member (chat_id text NOT NULL, seat bigint NOT NULL, updated_at bigint,"
+               " PRIMARY KEY (chat_id, seat))");
+  ASSERT_EQ(Sync(), ExitCode::kOk);  // the first copy records the key ranges
+  ASSERT_EQ(Sync(), ExitCode::kOk);  // an ordinary tick: nothing to do
+  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.sync_progress WHERE key_ranges <> ''"
+                   " AND table_name IN ('chat', 'message', 'member', 'tag')"),
+            "4");
+  // (Tables without a change column, such as tag, are compared whole on every run.)
+  auto last_reconcile = [&] {
+    return Scalar("SELECT max(last_full_at)::text FROM sync_metadata.sync_progress"
+                  " WHERE table_name IN ('chat', 'message', 'member', 'chat_file')");
+  };
+  std::string reconciled = last_reconcile();
+
+  ExecSqlite(R"sql(
+    DELETE FROM chat_file;
+    DELETE FROM chat WHERE id = 'c3';
+    DELETE FROM message WHERE id IN ('bulk-00007', 'bulk-02999', 'm1');
+    DELETE FROM member WHERE seat IN (1, 1500);
+    DELETE FROM tag WHERE user_id = 'u2';
+    INSERT INTO member VALUES ('c2', 0, 5);
+  )sql");
+  ASSERT_EQ(Sync(), ExitCode::kOk);
+  EXPECT_EQ(Target("chat", {"id"}), "c1\nc2");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.chat_file"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FILTER (WHERE id IN ('bulk-00007', 'bulk-02999', 'm1')) || ' ' || count(*)"
+                   " FROM client_acme.message"),
+            "0 2998");
+  EXPECT_EQ(Scalar("SELECT count(*) FILTER (WHERE seat IN (1, 1500)) || ' ' || count(*) || ' '"
+                   " || count(*) FILTER (WHERE chat_id = 'c2' AND seat = 0) FROM client_acme.member"),
+            "0 2999 1");
+  EXPECT_EQ(Target("tag", {"user_id"}), "u1\nu3");
+  EXPECT_EQ(Scalar("SELECT rows_deleted FROM sync_metadata.sync_jobs ORDER BY job_id DESC LIMIT 1"), "8");
+  // No reconcile ran: the ordinary tick found them.
+  EXPECT_EQ(last_reconcile(), reconciled);
+  RunOptions verify;
+  verify.verify = true;
+  EXPECT_EQ(Sync(verify), ExitCode::kOk);
+}
+
 // A WITHOUT ROWID table is read in key order, batch after batch from the
 // last key: it syncs, verifies, takes changes and deletes, and rows of it
 // that a cascade took are written again in the same run.

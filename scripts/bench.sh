@@ -15,7 +15,9 @@
 # (tenantsync_bench).
 #
 # Then the cost of conflict detection: changed rows synced with it and
-# without it (detect_conflicts = false, a plain staged merge).
+# without it (detect_conflicts = false, a plain staged merge); and freshness:
+# one ordinary tick after 1 % of the wide rows changed in mixed ways, and a
+# reconcile of an unchanged tenant, against the full copy.
 #
 # Sizes: BENCH_WIDE_ROWS (1000000), BENCH_NARROW_ROWS (2000000),
 # BENCH_TENANTS (200), BENCH_DETECT_ROWS (200000), BENCH_DETECT_SHARE (20 %),
@@ -189,6 +191,38 @@ EOF
     drop_tenant "d_$mode"
   done
 
+  # Freshness: the wide data set copied, then 1 % of its rows changed in
+  # mixed ways (updates that bump updated_at and updates that do not,
+  # deletes, inserts with new stamps and with old ones, as an import keeps
+  # them). One ordinary tick, timed against the full copy; what it left
+  # stale (a --verify run); then a reconcile (--full) of the tenant, once to
+  # catch up and once more with nothing changed, timed.
+  echo "bench: freshness: $wide_rows wide rows, 1 % changed in mixed ways" >&2
+  cp "$tmp/wide.db" "$tmp/mixed.db"
+  new_tenant mixed wide "$tmp/mixed.db"
+  sync_run --deployment mixed
+  fresh_copy=$took
+  sqlite3 -init /dev/null -batch "$tmp/mixed.db" "
+    UPDATE chat SET title = title || ' bumped', updated_at = updated_at + 1000 WHERE rowid % 500 = 1;
+    UPDATE chat SET title = title || ' silent' WHERE rowid % 500 = 2;
+    DELETE FROM chat WHERE rowid % 500 = 3;
+    INSERT INTO chat (id, user_id, title, archived, created_at, updated_at, chat)
+      SELECT id || '-new', user_id, title, archived, created_at, updated_at + 2000, chat FROM chat WHERE rowid % 500 = 4;
+    INSERT INTO chat (id, user_id, title, archived, created_at, updated_at, chat)
+      SELECT id || '-imported', user_id, title, archived, created_at, 1500000000, chat FROM chat WHERE rowid % 500 = 5;"
+  sql -c CHECKPOINT
+  sync_run --deployment mixed --log-level debug  # (what the tick spent its time on, in the log)
+  fresh_tick=$took
+  grep -E 'key ranges|keys in' "$tmp/run.log" | sed 's/^/bench: /' >&2 || true
+  "$bin/sync-run" --config "$config" --no-progress --deployment mixed --verify --json >"$tmp/verify.json" 2>>"$log" || true
+  fresh_stale=$(grep -o '"missing":[0-9]*,"extra":[0-9]*,"different":[0-9]*' "$tmp/verify.json" |
+    awk -F '[:,]' '{ n += $2 + $4 + $6 } END { print n + 0 }' || true)
+  sync_run --deployment mixed --full
+  fresh_catch_up=$took
+  sync_run --deployment mixed --full
+  fresh_reconcile=$took
+  drop_tenant mixed
+
   # Four tenants copied at once (--jobs 4), against the same four one by one
   # (--jobs 1): peak RSS per job, and what parallelism buys on this machine.
   # Kept out of peak_kb, which is the single-job figure.
@@ -265,6 +299,11 @@ EOF
     "$copy_detect s vs $copy_plain s ($detect_rows rows)"
   ratio "changed rows, detection / plain merge" "$(div "$(div "$dm" 0.01 %.4f)" 1 %.0f) %" "" "<= 115 %" \
     "$(met "$dm" "<=" 1.15): $merge_detect s vs $merge_plain s ($((detect_rows * detect_share / 100)) rows)"
+  ft=$(div "$fresh_tick" "$fresh_copy" %.4f) fr=$(div "$fresh_reconcile" "$fresh_copy" %.4f)
+  ratio "1 % mixed changes, one tick / full copy" "$(div "$ft" 0.01 %.1f) %" "" "<= 5 %" \
+    "$(met "$ft" "<=" 0.05): $fresh_tick s vs $fresh_copy s; $fresh_stale rows stale after it (silent updates wait for the reconcile)"
+  ratio "reconcile, nothing changed / full copy" "$(div "$fr" 0.01 %.1f) %" "" "<= 10 %" \
+    "$(met "$fr" "<=" 0.10): $fresh_reconcile s (the catching-up one: $fresh_catch_up s)"
   echo
   printf 'no-change sync-run --all, %s small tenants: %s s total, %s ms per tenant (first copy: %s s)\n' \
     "$tenants" "$fleet" "$(awk -v s="$fleet" -v n="$tenants" 'BEGIN { printf "%.1f", s * 1000 / n }')" "$fleet_first"

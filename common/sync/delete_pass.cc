@@ -5,6 +5,7 @@
 // target after a cascade are written again.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <set>
 
 #include "common/conflict/row_sql.h"
@@ -125,6 +126,7 @@ struct SourceKeys {
   std::string position;
   std::string columns;  // the key columns, quoted
   std::string copy;
+  bool positions_are_keys = false;
 };
 
 SourceKeys CreateKeysTable(SyncContext& ctx, const TablePlan& plan, bool position_is_text) {
@@ -147,6 +149,7 @@ SourceKeys CreateKeysTable(SyncContext& ctx, const TablePlan& plan, bool positio
   out.doomed = fmt::format("NOT EXISTS (SELECT 1 FROM pg_temp.tenantsync_keys s WHERE {})", match);
   out.missing = fmt::format("NOT EXISTS (SELECT 1 FROM {} t WHERE {})", table, match);
   out.copy = fmt::format("COPY pg_temp.tenantsync_keys ({}, {}) FROM STDIN", out.columns, out.position);
+  out.positions_are_keys = position_is_text;
   conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_keys ON COMMIT DROP AS SELECT {}, NULL::{} AS {} FROM {}"
                         " WITH NO DATA",
                         out.columns, position_is_text ? "text" : "bigint", out.position, table));
@@ -166,6 +169,37 @@ SourceKeys LoadSourceKeys(SyncContext& ctx, const TablePlan& plan) {
   conn.Exec(fmt::format("CREATE INDEX ON pg_temp.tenantsync_keys ({})", out.columns));
   conn.Exec("ANALYZE pg_temp.tenantsync_keys");
   return out;
+}
+
+// Writes, each on its own, the source rows whose keys are in
+// pg_temp.tenantsync_keys and not in the target, but those waiting in
+// quarantine (their next retry decides); one PostgreSQL refuses is
+// quarantined, its reason `why` followed by PostgreSQL's. Returns what it
+// read, wrote and quarantined.
+JobCounts WriteMissing(SyncContext& ctx, const TablePlan& plan, const SourceKeys& keys, const std::string& why,
+                       ConflictTally& conflicts) {
+  JobCounts counts;
+  PgConn& conn = ctx.conn;
+  PgResult missing = conn.Exec(
+      fmt::format("SELECT s.{} FROM pg_temp.tenantsync_keys s WHERE {} ORDER BY 1", keys.position, keys.missing));
+  if (missing.rows() == 0) return counts;
+  std::vector<std::string> open_keys = OpenQuarantineKeys(conn, ctx.deployment_id, plan.name);
+  std::set<std::string> open(open_keys.begin(), open_keys.end());
+  TableReader reader(ctx.db, plan);
+  std::vector<std::string> to_write;
+  for (int i = 0; i < missing.rows(); ++i) {
+    std::string position(missing.Get(i, 0));  // a rowid, or key JSON
+    std::string key = keys.positions_are_keys ? position : reader.KeyOfRowid(std::stoll(position));
+    if (!key.empty() && !open.count(key)) to_write.push_back(std::move(key));
+  }
+  BatchWriter writer(conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
+  writer.BeginTransaction();
+  KeyedRewrite done = RewriteByKey(reader, writer, to_write, why, conflicts);
+  QuarantineRows(conn, ctx.deployment_id, plan.name, done.bad);
+  counts.rows_read = static_cast<long>(to_write.size());
+  counts.rows_written = done.written;
+  counts.rows_quarantined = static_cast<long>(done.bad.size());
+  return counts;
 }
 
 // Deletes propagate whatever the strategy (a replica that keeps deleted
@@ -212,49 +246,88 @@ bool AppendKeyFields(const TablePlan& plan, const std::string& key_json, std::st
   return true;
 }
 
-// pg_temp.tenantsync_ranges, one row per changed key interval (bounds as
-// typed key columns, NULL: open), and the predicate "target row t lies in
-// one of them", in the byte order SQLite's key order follows. Empty when a
-// bound does not convert.
-std::string LoadIntervals(SyncContext& ctx, const TablePlan& plan, const std::vector<KeyInterval>& intervals) {
+// pg_temp.tenantsync_keys holding the given source keys (key JSON as the
+// position), indexed.
+SourceKeys LoadKeys(SyncContext& ctx, const TablePlan& plan, const std::vector<std::string>& key_jsons) {
   PgConn& conn = ctx.conn;
-  std::string columns, row, after, through, names;
+  SourceKeys keys = CreateKeysTable(ctx, plan, true);
+  std::string data;
+  for (const std::string& key : key_jsons) {
+    size_t start = data.size();
+    if (!AppendKeyFields(plan, key, data)) {
+      data.resize(start);
+      continue;
+    }
+    data += '\t';
+    AppendCopyField(SourceValue{SQLITE_TEXT, 0, 0, key}, TargetType{TargetKind::kText, -1, "text"}, data);
+    data += '\n';
+  }
+  if (!data.empty()) conn.CopyIn(keys.copy, data);
+  conn.Exec(fmt::format("CREATE INDEX ON pg_temp.tenantsync_keys ({})", keys.columns));
+  conn.Exec("ANALYZE pg_temp.tenantsync_keys");
+  return keys;
+}
+
+// Whether the target's text key columns sort bytewise (C, POSIX or C.UTF-8
+// collation), as SQLite's keys do: then a range of keys is a range of its
+// index.
+bool KeysSortBytewise(PgConn& conn, const std::string& table, const TablePlan& plan) {
+  std::vector<std::string> names;
+  for (size_t k : plan.key) names.push_back(plan.columns[k].name);
+  return conn
+             .ExecOneRow(
+                 "SELECT coalesce(bool_and(a.attcollation = 0 OR coalesce(CASE WHEN c.collname = 'default'"
+                 " THEN (SELECT datcollate FROM pg_database WHERE datname = current_database())"
+                 " ELSE c.collcollate END IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8'), false)), false)"
+                 " FROM pg_attribute a LEFT JOIN pg_collation c ON c.oid = a.attcollation"
+                 " WHERE a.attrelid = $1::regclass AND a.attname = ANY ($2::text[])",
+                 {table, PgArrayLiteral(names)})
+             .Get(0, 0) == "t";
+}
+
+// pg_temp.tenantsync_doomed: the key columns of the target rows within the
+// changed intervals whose key is not among `keys` (the intervals' source
+// keys). The intervals are one OR of row-value ranges, their bounds
+// parameters; compared bytewise, as SQLite orders keys (with a collation
+// that is not bytewise, by COLLATE "C", which cannot use the index).
+// Returns the condition "target row t is one of them".
+std::string MarkDoomed(SyncContext& ctx, const TablePlan& plan, const std::vector<KeyInterval>& intervals,
+                       const SourceKeys& keys) {
+  PgConn& conn = ctx.conn;
+  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
+  bool bytewise = KeysSortBytewise(conn, table, plan);
+  std::string row, match;
   for (size_t i = 0; i < plan.key.size(); ++i) {
     const ColumnPlan& c = plan.columns[plan.key[i]];
     std::string q = conn.QuoteIdentifier(c.name);
     bool text = c.type.kind == TargetKind::kText || c.type.kind == TargetKind::kVarchar;
-    std::string sep = i > 0 ? ", " : "";
-    columns += fmt::format("{}t.{} AS a{}", sep, q, i);
-    names += fmt::format("{}a{}", sep, i);
-    row += fmt::format("{}t.{}{}", sep, q, text ? " COLLATE \"C\"" : "");
-    after += fmt::format("{}r.a{}", sep, i);
+    row += fmt::format("{}t.{}{}", i > 0 ? ", " : "", q, text && !bytewise ? " COLLATE \"C\"" : "");
+    match += fmt::format("{}d.{} = t.{}", i > 0 ? " AND " : "", q, q);
   }
-  for (size_t i = 0; i < plan.key.size(); ++i) {
-    columns += fmt::format(", t.{} AS z{}", conn.QuoteIdentifier(plan.columns[plan.key[i]].name), i);
-    names += fmt::format(", z{}", i);
-    through += fmt::format("{}r.z{}", i > 0 ? ", " : "", i);
-  }
-  std::string data;
-  std::string nulls;
-  for (size_t i = 0; i < plan.key.size(); ++i) nulls += i > 0 ? "\t\\N" : "\\N";
-  for (const KeyInterval& interval : intervals) {
-    for (const std::string* bound : {&interval.after, &interval.through}) {
-      if (bound != &interval.after) data += '\t';
-      if (bound->empty()) {
-        data += nulls;
-      } else if (!AppendKeyFields(plan, *bound, data)) {
-        return "";
-      }
+  std::vector<PgParam> params;
+  auto bound = [&](const std::string& key_json) {
+    std::string out;
+    std::vector<KeyValue> values = ParseKeyJson(key_json);
+    for (size_t i = 0; i < values.size(); ++i) {
+      bool integer = values[i].kind == KeyValue::kInteger;
+      params.push_back(integer ? std::to_string(values[i].integer) : values[i].text);
+      out += fmt::format("{}${}::{}", i > 0 ? ", " : "", params.size(), integer ? "bigint" : "text");
     }
-    data += '\n';
+    return out;
+  };
+  std::string within;
+  for (const KeyInterval& interval : intervals) {
+    std::string one;
+    if (!interval.after.empty()) one = fmt::format("({}) > ({})", row, bound(interval.after));
+    if (!interval.through.empty()) {
+      one += fmt::format("{}({}) <= ({})", one.empty() ? "" : " AND ", row, bound(interval.through));
+    }
+    within += fmt::format("{}({})", within.empty() ? "" : " OR ", one.empty() ? "true" : one);
   }
-  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
-  conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_ranges ON COMMIT DROP AS SELECT {} FROM {} t WITH NO DATA",
-                        columns, table));
-  conn.CopyIn(fmt::format("COPY pg_temp.tenantsync_ranges ({}) FROM STDIN", names), data);
-  return fmt::format("EXISTS (SELECT 1 FROM pg_temp.tenantsync_ranges r WHERE (r.a0 IS NULL OR ({0}) > ({1}))"
-                     " AND (r.z0 IS NULL OR ({0}) <= ({2})))",
-                     row, after, through);
+  conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_doomed ON COMMIT DROP AS SELECT {} FROM {} t WHERE ({}) AND {}",
+                        keys.columns, table, within, keys.doomed),
+            params);
+  return fmt::format("EXISTS (SELECT 1 FROM pg_temp.tenantsync_doomed d WHERE {})", match);
 }
 
 }  // namespace
@@ -286,79 +359,65 @@ void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& repo
 }
 
 JobCounts RecheckCascaded(SyncContext& ctx, const TablePlan& plan, TableReport& report) {
-  JobCounts counts;
   PgConn& conn = ctx.conn;
   PgTxn txn(conn, ctx.txn);
   if (ctx.fence) ctx.fence(conn);
   SourceKeys keys = LoadSourceKeys(ctx, plan);
-  PgResult missing =
-      conn.Exec(fmt::format("SELECT s.{} FROM pg_temp.tenantsync_keys s WHERE {} ORDER BY 1", keys.position, keys.missing));
-  if (missing.rows() == 0) return counts;  // rolls back the temporary table
-  // Quarantined rows are not in the target by design; their next retry decides.
-  std::vector<std::string> open_keys = OpenQuarantineKeys(conn, ctx.deployment_id, plan.name);
-  std::set<std::string> open(open_keys.begin(), open_keys.end());
-  TableReader reader(ctx.db, plan);
-  std::vector<std::string> keys_to_write;
-  for (int i = 0; i < missing.rows(); ++i) {
-    std::string position(missing.Get(i, 0));  // a rowid, or a WITHOUT ROWID table's key JSON
-    std::string key = plan.source->without_rowid ? position : reader.KeyOfRowid(std::stoll(position));
-    if (!key.empty() && !open.count(key)) keys_to_write.push_back(std::move(key));
-  }
-  BatchWriter writer(conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
-  writer.BeginTransaction();
-  KeyedRewrite done = RewriteByKey(
-      reader, writer, keys_to_write,
-      "the source kept this row after deleting a row it refers to (the delete cascaded in PostgreSQL); ",
+  JobCounts counts = WriteMissing(
+      ctx, plan, keys, "the source kept this row after deleting a row it refers to (the delete cascaded in PostgreSQL); ",
       report.conflicts);
-  QuarantineRows(conn, ctx.deployment_id, plan.name, done.bad);
-  counts.rows_read = static_cast<long>(keys_to_write.size());
-  counts.rows_written = done.written;
-  counts.rows_quarantined = static_cast<long>(done.bad.size());
-  if (ctx.dry_run) return {};
+  if (counts.rows_read == 0 || ctx.dry_run) return {};  // rolls back the temporary table
   txn.Commit();
   report.counts += counts;
   Log(LogLevel::kInfo, "table={}: {} row(s) a cascaded delete removed: {} written again, {} quarantined", plan.name,
-      missing.rows(), counts.rows_written, counts.rows_quarantined);
+      counts.rows_read, counts.rows_written, counts.rows_quarantined);
   return counts;
 }
+
+constexpr size_t kMaxChangedKeys = 100'000;
+constexpr long kMaxWholeKeys = 200'000;
 
 void CheckKeyRanges(SyncContext& ctx, const TablePlan& plan, TableReport& report, bool compare) {
   if (plan.settings.deletes != DeletePolicy::kPropagate || !KeyRangesApply(plan)) return;
   TableProgress progress = ctx.progress->Of(plan.name);
   std::vector<KeyRange> saved = ParseKeyRanges(progress.key_ranges);
-  KeyScan scan = ScanKeyRanges(ctx.db, plan, ctx.limits, saved);
+  auto began = std::chrono::steady_clock::now();
+  // The keys of changed ranges are kept to compare, up to a bound (about
+  // 100 000 keys of ~50 bytes: a few MB).
+  bool comparing = compare && !saved.empty();
+  KeyScan scan = ScanKeyRanges(ctx.db, plan, ctx.limits, saved, comparing ? kMaxChangedKeys : 0);
   if (!scan.usable) return;
   std::string ranges = FormatKeyRanges(scan.ranges);
   if (ranges == progress.key_ranges) return;  // no key came or went: no PostgreSQL work
+  auto ms = [&began] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
+  };
+  Log(LogLevel::kDebug, "table={}: {} keys in {} ranges read in {} ms, {} changed", plan.name, scan.rows,
+      scan.ranges.size(), ms(), saved.empty() ? scan.ranges.size() : scan.changed.size());
+
+  // Without saved ranges this read only sets them: what changed before is
+  // the reconcile's. Many ranges changed (or the table emptied): all keys at
+  // once, as a reconcile compares them, cost less than so many ranges. On a
+  // large table that costs as much as a reconcile's delete check, which a
+  // tick does not take on (its run could outlast the lease): such a burst
+  // waits for the reconcile, and later changes are seen at once.
+  comparing = comparing && !scan.changed.empty();
+  bool whole = scan.too_many_keys || scan.changed.size() * 8 > scan.ranges.size();
+  if (comparing && whole && scan.rows > kMaxWholeKeys) {
+    Log(LogLevel::kInfo, "table={}: {} of {} key ranges changed; their deletes wait for the reconcile", plan.name,
+        scan.changed.size(), scan.ranges.size());
+    comparing = false;
+  }
 
   PgConn& conn = ctx.conn;
   std::string table = conn.QuoteQualified(ctx.schema, plan.name);
   PgTxn txn(conn, ctx.txn);
   if (ctx.fence) ctx.fence(conn);
-  // Without saved ranges this read only sets them: what changed before is
-  // the reconcile's.
-  std::string in_changed =
-      compare && !saved.empty() && !scan.changed.empty() ? LoadIntervals(ctx, plan, scan.changed) : "";
-  if (!in_changed.empty()) {
-    SourceKeys keys = CreateKeysTable(ctx, plan, true);
-    std::string data;
-    for (const std::string& key : scan.changed_keys) {
-      size_t start = data.size();
-      if (!AppendKeyFields(plan, key, data)) {
-        data.resize(start);
-        continue;
-      }
-      data += '\t';
-      AppendCopyField(SourceValue{SQLITE_TEXT, 0, 0, key}, TargetType{TargetKind::kText, -1, "text"}, data);
-      data += '\n';
-    }
-    if (!data.empty()) conn.CopyIn(keys.copy, data);
-    conn.Exec(fmt::format("CREATE INDEX ON pg_temp.tenantsync_keys ({})", keys.columns));
-    conn.Exec("ANALYZE pg_temp.tenantsync_keys");
-
+  if (comparing) {
+    SourceKeys keys = whole ? LoadSourceKeys(ctx, plan) : LoadKeys(ctx, plan, scan.changed_keys);
+    std::string doomed = whole ? keys.doomed : MarkDoomed(ctx, plan, scan.changed, keys);
     // Deleted: target rows within the changed ranges whose key the source
     // no longer has; behind the same brake as the reconcile's deletes.
-    std::string doomed = in_changed + " AND " + keys.doomed;
     long to_delete = std::stol(std::string(
         conn.ExecOneRow(fmt::format("SELECT count(*) FROM {} t WHERE {}", table, doomed)).Get(0, 0)));
     long total = scan.rows + to_delete;
@@ -376,25 +435,9 @@ void CheckKeyRanges(SyncContext& ctx, const TablePlan& plan, TableReport& report
     }
     // Missing: source keys the target lacks (a row inserted with an old
     // change value under a reused rowid, or into a WITHOUT ROWID table).
-    PgResult missing = conn.Exec(
-        fmt::format("SELECT s.{} FROM pg_temp.tenantsync_keys s WHERE {} ORDER BY 1", keys.position, keys.missing));
-    if (missing.rows() > 0) {
-      std::vector<std::string> open_keys = OpenQuarantineKeys(conn, ctx.deployment_id, plan.name);
-      std::set<std::string> open(open_keys.begin(), open_keys.end());
-      std::vector<std::string> to_write;
-      for (int i = 0; i < missing.rows(); ++i) {
-        std::string key(missing.Get(i, 0));
-        if (!open.count(key)) to_write.push_back(std::move(key));
-      }
-      TableReader reader(ctx.db, plan);
-      BatchWriter writer(conn, ctx.schema, plan, ConflictScope{ctx.deployment_id, ctx.epoch});
-      writer.BeginTransaction();
-      KeyedRewrite done = RewriteByKey(reader, writer, to_write, "", report.conflicts);
-      QuarantineRows(conn, ctx.deployment_id, plan.name, done.bad);
-      report.counts.rows_read += static_cast<long>(to_write.size());
-      report.counts.rows_written += done.written;
-      report.counts.rows_quarantined += static_cast<long>(done.bad.size());
-    }
+    report.counts += WriteMissing(ctx, plan, keys, "", report.conflicts);
+    Log(LogLevel::kDebug, "table={}: changed key ranges compared{} in {} ms: {} deleted", plan.name,
+        whole ? " (all keys)" : "", ms(), to_delete);
   }
   conn.Exec("UPDATE sync_metadata.sync_progress SET key_ranges = $3 WHERE deployment_id = $1::bigint"
             " AND table_name = $2",

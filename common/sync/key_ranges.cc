@@ -68,7 +68,7 @@ bool KeyRangesApply(const TablePlan& plan) {
 }
 
 KeyScan ScanKeyRanges(SqliteDb& db, const TablePlan& plan, const ReadLimits& limits,
-                      const std::vector<KeyRange>& saved) {
+                      const std::vector<KeyRange>& saved, size_t max_keys) {
   std::set<std::pair<std::string, uint64_t>> known;
   for (const KeyRange& r : saved) known.emplace(r.last_key, r.digest);
   SqliteStmt first = db.Prepare(KeySql(plan, false));
@@ -80,8 +80,13 @@ KeyScan ScanKeyRanges(SqliteDb& db, const TablePlan& plan, const ReadLimits& lim
   auto close_range = [&] {
     bool changed = !known.count({open.last_key, open.digest});
     open_changed.push_back(changed);
-    if (changed) {
-      for (std::string& k : open_keys) scan.changed_keys.push_back(std::move(k));
+    if (changed && !scan.too_many_keys) {
+      if (scan.changed_keys.size() + open_keys.size() > max_keys) {
+        scan.too_many_keys = true;
+        scan.changed_keys = {};
+      } else {
+        for (std::string& k : open_keys) scan.changed_keys.push_back(std::move(k));
+      }
     }
     scan.ranges.push_back(std::move(open));
     open = KeyRange{"", StreamDigest::Fnv1a(""), 0};
@@ -107,7 +112,7 @@ KeyScan ScanKeyRanges(SqliteDb& db, const TablePlan& plan, const ReadLimits& lim
       std::string key = ComparableKey(stmt, plan);
       if (key.empty()) {
         stmt.Reset();
-        return KeyScan{false, {}, 0, {}, {}};
+        return KeyScan{false, {}, 0, {}, {}, false};
       }
       for (size_t i = 0; i < plan.key.size(); ++i) {
         int col = static_cast<int>(i);
@@ -121,7 +126,7 @@ KeyScan ScanKeyRanges(SqliteDb& db, const TablePlan& plan, const ReadLimits& lim
       ++open.rows;
       open.digest = StreamDigest::Fnv1a(key + "\n", open.digest);
       open.last_key = key;
-      open_keys.push_back(std::move(key));
+      if (!scan.too_many_keys) open_keys.push_back(std::move(key));
       if (EndsRange(open.last_key)) close_range();
       if ((seen & 63) == 0 && std::chrono::steady_clock::now() - began >= limits.max_hold) {
         stopped_early = true;

@@ -48,7 +48,8 @@ struct KeyScan {
   std::vector<KeyRange> ranges;  // in key order
   long rows = 0;
   std::vector<KeyInterval> changed;       // the ranges not in the saved list
-  std::vector<std::string> changed_keys;  // the key JSONs in them
+  std::vector<std::string> changed_keys;  // the key JSONs in them, unless more than asked for:
+  bool too_many_keys = false;             // then none (RSS stays bounded)
 };
 
 // Whether ranges can be compared with PostgreSQL for this table: every key
@@ -57,9 +58,9 @@ struct KeyScan {
 bool KeyRangesApply(const TablePlan& plan);
 
 // Reads every key of the table; a range whose last key and digest are in
-// `saved` is unchanged.
+// `saved` is unchanged. Keeps at most `max_keys` keys of changed ranges.
 KeyScan ScanKeyRanges(SqliteDb& db, const TablePlan& plan, const ReadLimits& limits,
-                      const std::vector<KeyRange>& saved);
+                      const std::vector<KeyRange>& saved, size_t max_keys);
 
 // One line per range: "<digest hex> <rows> <last key JSON>".
 std::string FormatKeyRanges(const std::vector<KeyRange>& ranges);

@@ -221,18 +221,22 @@ TEST_P(SyncRunTest, DeletesAndOldStampedInsertsLandOnTheNextOrdinaryTick) {
   ExecSqlite(R"sql(
     CREATE TABLE member (chat_id TEXT NOT NULL, seat INTEGER NOT NULL, updated_at BIGINT,
                          PRIMARY KEY (chat_id, seat)) WITHOUT ROWID;
-    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)
     INSERT INTO member SELECT 'c' || (i % 3 + 1), i, 100 FROM n;
-    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)
     INSERT INTO message SELECT printf('bulk-%05d', i), 'x', 100, 100 FROM n;
   )sql");
-  Admin().Exec("CREATE TABLE client_acme.member (chat_id text NOT NULL, seat bigint NOT NULL, updated_at bigint,"
-               " PRIMARY KEY (chat_id, seat))");
+  // About 30 ranges each, of which a few change below: only those are
+  // compared. member's text key sorts by another collation than bytes in
+  // PostgreSQL, so its ranges are compared bytewise by COLLATE "C".
+  Admin().Exec("CREATE TABLE client_acme.member (chat_id text COLLATE \"und-x-icu\" NOT NULL, seat bigint NOT NULL,"
+               " updated_at bigint, PRIMARY KEY (chat_id, seat))");
   ASSERT_EQ(Sync(), ExitCode::kOk);  // the first copy records the key ranges
   ASSERT_EQ(Sync(), ExitCode::kOk);  // an ordinary tick: nothing to do
-  EXPECT_EQ(Scalar("SELECT count(*) FROM sync_metadata.sync_progress WHERE key_ranges <> ''"
-                   " AND table_name IN ('chat', 'message', 'member', 'tag')"),
-            "4");
+  // (Not for tag: without a change column it is compared whole on every run.)
+  EXPECT_EQ(Scalar("SELECT string_agg(table_name, ' ' ORDER BY table_name) FROM sync_metadata.sync_progress"
+                   " WHERE key_ranges <> ''"),
+            "chat chat_file member message");
   // (Tables without a change column, such as tag, are compared whole on every run.)
   auto last_reconcile = [&] {
     return Scalar("SELECT max(last_full_at)::text FROM sync_metadata.sync_progress"
@@ -253,10 +257,10 @@ TEST_P(SyncRunTest, DeletesAndOldStampedInsertsLandOnTheNextOrdinaryTick) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.chat_file"), "0");
   EXPECT_EQ(Scalar("SELECT count(*) FILTER (WHERE id IN ('bulk-00007', 'bulk-02999', 'm1')) || ' ' || count(*)"
                    " FROM client_acme.message"),
-            "0 2998");
+            "0 29998");
   EXPECT_EQ(Scalar("SELECT count(*) FILTER (WHERE seat IN (1, 1500)) || ' ' || count(*) || ' '"
                    " || count(*) FILTER (WHERE chat_id = 'c2' AND seat = 0) FROM client_acme.member"),
-            "0 2999 1");
+            "0 29999 1");
   EXPECT_EQ(Target("tag", {"user_id"}), "u1\nu3");
   EXPECT_EQ(Scalar("SELECT rows_deleted FROM sync_metadata.sync_jobs ORDER BY job_id DESC LIMIT 1"), "8");
   // No reconcile ran: the ordinary tick found them.

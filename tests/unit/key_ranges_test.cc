@@ -22,7 +22,7 @@ class KeyRangesTest : public ::testing::Test {
     db.Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
             " INSERT INTO t SELECT printf('key-%06d', i), 'value' FROM n");
   }
-  KeyScan Scan(const std::vector<KeyRange>& saved, size_t batch = 1000) {
+  KeyScan Scan(const std::vector<KeyRange>& saved, size_t batch = 1000, size_t max_keys = 100000) {
     SqliteDb db = SqliteDb::OpenReadOnly(path_, 1000);
     SourceSchema schema = ReadSourceSchema(db);
     TablePlan plan;
@@ -32,7 +32,7 @@ class KeyRangesTest : public ::testing::Test {
     plan.key = {0};
     ReadLimits limits;
     limits.max_rows = batch;
-    return ScanKeyRanges(db, plan, limits, saved);
+    return ScanKeyRanges(db, plan, limits, saved, max_keys);
   }
   void Exec(const std::string& sql) { SqliteDb::OpenReadWrite(path_).Exec(sql); }
 
@@ -71,6 +71,13 @@ TEST_F(KeyRangesTest, AChangeTouchesOnlyTheRangeAroundIt) {
             changed.changed_keys.end());
   EXPECT_EQ(std::find(changed.changed_keys.begin(), changed.changed_keys.end(), R"(["key-012345"])"),
             changed.changed_keys.end());
+
+  // Beyond the bound, no keys are kept, and the scan says so.
+  KeyScan bounded = Scan({}, 1000, 5000);
+  EXPECT_TRUE(bounded.too_many_keys);
+  EXPECT_TRUE(bounded.changed_keys.empty());
+  EXPECT_EQ(bounded.ranges, changed.ranges);
+  EXPECT_FALSE(changed.too_many_keys);
 
   // Every key gone: the whole key space is one changed interval.
   Exec("DELETE FROM t");

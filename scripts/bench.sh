@@ -216,7 +216,7 @@ EOF
   grep -E 'key ranges|keys in' "$tmp/run.log" | sed 's/^/bench: /' >&2 || true
   "$bin/sync-run" --config "$config" --no-progress --deployment mixed --verify --json >"$tmp/verify.json" 2>>"$log" || true
   fresh_stale=$(grep -o '"missing":[0-9]*,"extra":[0-9]*,"different":[0-9]*' "$tmp/verify.json" |
-    awk -F '[:,]' '{ n += $2 + $4 + $6 } END { print n + 0 }' || true)
+    awk -F '[:,]' '{ n += $2 + $4 + $6; seen = 1 } END { print seen ? n : "?" }' || true)
   sync_run --deployment mixed --full
   fresh_catch_up=$took
   sync_run --deployment mixed --full

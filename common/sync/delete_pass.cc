@@ -10,6 +10,7 @@
 
 #include "common/conflict/row_sql.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/sync/batch_writer.h"
 #include "common/sync/key_json.h"
 #include "common/sync/key_ranges.h"
@@ -150,21 +151,49 @@ SourceKeys CreateKeysTable(SyncContext& ctx, const TablePlan& plan, bool positio
   out.missing = fmt::format("NOT EXISTS (SELECT 1 FROM {} t WHERE {})", table, match);
   out.copy = fmt::format("COPY pg_temp.tenantsync_keys ({}, {}) FROM STDIN", out.columns, out.position);
   out.positions_are_keys = position_is_text;
-  conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_keys ON COMMIT DROP AS SELECT {}, NULL::{} AS {} FROM {}"
+  conn.Exec("DROP TABLE IF EXISTS pg_temp.tenantsync_keys");
+  conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_keys AS SELECT {}, NULL::{} AS {} FROM {}"
                         " WITH NO DATA",
                         out.columns, position_is_text ? "text" : "bigint", out.position, table));
   return out;
 }
 
-// pg_temp.tenantsync_keys filled with every source key, and indexed.
+// Drops pg_temp.tenantsync_keys at the end of the caller's scope: the keys
+// outlive the transactions they are loaded in.
+class KeysTableScope {
+ public:
+  explicit KeysTableScope(PgConn& conn) : conn_(conn) {}
+  ~KeysTableScope() {
+    try {
+      conn_.Exec("DROP TABLE IF EXISTS pg_temp.tenantsync_keys");
+    } catch (const std::exception&) {
+      // A lost connection took the table with it.
+    }
+  }
+  KeysTableScope(const KeysTableScope&) = delete;
+  KeysTableScope& operator=(const KeysTableScope&) = delete;
+
+ private:
+  PgConn& conn_;
+};
+
+// pg_temp.tenantsync_keys filled with every source key, and indexed. Call
+// outside a transaction: each batch is loaded in a fenced transaction of its
+// own, so a large table's keys never hold one transaction (and the lease
+// unrenewed) for longer than a batch.
 SourceKeys LoadSourceKeys(SyncContext& ctx, const TablePlan& plan) {
   PgConn& conn = ctx.conn;
   SourceKeys out = CreateKeysTable(ctx, plan, plan.source->without_rowid);
   KeyReader reader(ctx.db, plan);
   std::string data;
   for (bool more = true; more;) {
+    ThrowIfStopRequested();
     more = reader.Next(ctx.limits, data);
-    if (!data.empty()) conn.CopyIn(out.copy, data);
+    if (data.empty()) continue;
+    PgTxn txn(conn, ctx.txn);
+    if (ctx.fence) ctx.fence(conn);
+    conn.CopyIn(out.copy, data);
+    txn.Commit();  // temporary rows only: a dry run keeps them too
   }
   conn.Exec(fmt::format("CREATE INDEX ON pg_temp.tenantsync_keys ({})", out.columns));
   conn.Exec("ANALYZE pg_temp.tenantsync_keys");
@@ -336,14 +365,15 @@ void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& repo
   if (plan.settings.deletes != DeletePolicy::kPropagate) return;
   PgConn& conn = ctx.conn;
   std::string table = conn.QuoteQualified(ctx.schema, plan.name);
+  KeysTableScope scope(conn);
+  std::string doomed = LoadSourceKeys(ctx, plan).doomed;
   PgTxn txn(conn, ctx.txn);
   if (ctx.fence) ctx.fence(conn);
-  std::string doomed = LoadSourceKeys(ctx, plan).doomed;
   PgResult counts = conn.ExecOneRow(
       fmt::format("SELECT count(*) FILTER (WHERE {}), count(*) FROM {} t", doomed, table));
   long to_delete = std::stol(std::string(counts.Get(0, 0)));
   long total = std::stol(std::string(counts.Get(0, 1)));
-  if (to_delete == 0) return;  // rolls back the temporary table
+  if (to_delete == 0) return;
 
   double share = static_cast<double>(to_delete) / static_cast<double>(total);
   if (share > ctx.config.sync.max_delete_share && to_delete >= ctx.config.sync.delete_brake_min_rows) {
@@ -360,13 +390,14 @@ void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& repo
 
 JobCounts RecheckCascaded(SyncContext& ctx, const TablePlan& plan, TableReport& report) {
   PgConn& conn = ctx.conn;
+  KeysTableScope scope(conn);
+  SourceKeys keys = LoadSourceKeys(ctx, plan);
   PgTxn txn(conn, ctx.txn);
   if (ctx.fence) ctx.fence(conn);
-  SourceKeys keys = LoadSourceKeys(ctx, plan);
   JobCounts counts = WriteMissing(
       ctx, plan, keys, "the source kept this row after deleting a row it refers to (the delete cascaded in PostgreSQL); ",
       report.conflicts);
-  if (counts.rows_read == 0 || ctx.dry_run) return {};  // rolls back the temporary table
+  if (counts.rows_read == 0 || ctx.dry_run) return {};
   txn.Commit();
   report.counts += counts;
   Log(LogLevel::kInfo, "table={}: {} row(s) a cascaded delete removed: {} written again, {} quarantined", plan.name,
@@ -411,10 +442,13 @@ void CheckKeyRanges(SyncContext& ctx, const TablePlan& plan, TableReport& report
 
   PgConn& conn = ctx.conn;
   std::string table = conn.QuoteQualified(ctx.schema, plan.name);
+  KeysTableScope scope(conn);
+  SourceKeys all_keys;
+  if (comparing && whole) all_keys = LoadSourceKeys(ctx, plan);
   PgTxn txn(conn, ctx.txn);
   if (ctx.fence) ctx.fence(conn);
   if (comparing) {
-    SourceKeys keys = whole ? LoadSourceKeys(ctx, plan) : LoadKeys(ctx, plan, scan.changed_keys);
+    SourceKeys keys = whole ? all_keys : LoadKeys(ctx, plan, scan.changed_keys);
     std::string doomed = whole ? keys.doomed : MarkDoomed(ctx, plan, scan.changed, keys);
     // Deleted: target rows within the changed ranges whose key the source
     // no longer has; behind the same brake as the reconcile's deletes.

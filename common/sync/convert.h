@@ -35,6 +35,11 @@ struct TargetType {
 // "bpchar" (character without a length) is kChar with max_chars -1. Arrays ("text[]") and domains are kOther.
 TargetType ParseTargetType(std::string_view format_type);
 
+// smallint, integer or bigint.
+inline bool IsIntegerKind(TargetKind kind) {
+  return kind == TargetKind::kInt16 || kind == TargetKind::kInt32 || kind == TargetKind::kInt64;
+}
+
 // One SQLite value as sqlite3_column_* give it. For SQLITE_INTEGER and SQLITE_FLOAT, `bytes` holds SQLite's own
 // text rendering of the number (sqlite3_column_text), e.g. "1.0" for a REAL 1.0.
 struct SourceValue {

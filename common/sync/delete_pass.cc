@@ -40,8 +40,7 @@ class KeyReader {
     if (!by_key_order_) {
       stmt.Bind(1, last_rowid_);
     } else if (!last_key_.empty()) {
-      std::vector<KeyValue> values = ParseKeyJson(last_key_);
-      for (size_t i = 0; i < values.size(); ++i) BindKeyValue(stmt, static_cast<int>(i) + 3, values[i]);
+      BindKeyValues(stmt, ParseKeyJson(last_key_), 3);
     }
     stmt.Bind(2, static_cast<int64_t>(limits.max_rows));
     size_t seen = 0;
@@ -97,15 +96,6 @@ class KeyReader {
     }
     const std::string& rowid = plan.source->rowid_alias;
     return fmt::format("SELECT {0}, {1} FROM {2} WHERE {1} > ?1 ORDER BY {1} LIMIT ?2", keys, rowid, table);
-  }
-
-  static void BindKeyValue(SqliteStmt& stmt, int index, const KeyValue& v) {
-    switch (v.kind) {
-      case KeyValue::kNull: stmt.BindNull(index); break;
-      case KeyValue::kInteger: stmt.Bind(index, v.integer); break;
-      case KeyValue::kReal: stmt.BindDouble(index, v.real); break;
-      case KeyValue::kText: stmt.Bind(index, std::string_view(v.text)); break;
-    }
   }
 
   const TablePlan& plan_;

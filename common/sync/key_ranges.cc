@@ -12,10 +12,6 @@
 namespace tenantsync {
 namespace {
 
-bool IntegerKind(TargetKind kind) {
-  return kind == TargetKind::kInt16 || kind == TargetKind::kInt32 || kind == TargetKind::kInt64;
-}
-
 // Key order, bytewise for text whatever the column's declared collation;
 // `after`: only keys after ?2, ?3, ... (the last key of the previous batch).
 std::string KeySql(const TablePlan& plan, bool after) {
@@ -24,7 +20,7 @@ std::string KeySql(const TablePlan& plan, bool after) {
     const ColumnPlan& c = plan.columns[plan.key[i]];
     keys += fmt::format("{}{}{}", i > 0 ? ", " : "",
                         QuoteSqliteIdentifier(plan.source->columns[static_cast<size_t>(c.source_index)].name),
-                        IntegerKind(c.type.kind) ? "" : " COLLATE BINARY");
+                        IsIntegerKind(c.type.kind) ? "" : " COLLATE BINARY");
     bound += fmt::format("{}?{}", i > 0 ? ", " : "", i + 2);
   }
   return fmt::format("SELECT {0} FROM {1} WHERE {2} ORDER BY {0} LIMIT ?1", keys,
@@ -38,7 +34,7 @@ std::string ComparableKey(const SqliteStmt& stmt, const TablePlan& plan) {
   std::string key = "[";
   for (size_t i = 0; i < plan.key.size(); ++i) {
     int col = static_cast<int>(i);
-    int want = IntegerKind(plan.columns[plan.key[i]].type.kind) ? SQLITE_INTEGER : SQLITE_TEXT;
+    int want = IsIntegerKind(plan.columns[plan.key[i]].type.kind) ? SQLITE_INTEGER : SQLITE_TEXT;
     if (stmt.Type(col) != want) return "";
     if (i > 0) key += ", ";
     AppendSqliteValueJson(stmt, col, key);
@@ -62,7 +58,7 @@ bool KeyRangesApply(const TablePlan& plan) {
   if (plan.key.empty()) return false;
   for (size_t k : plan.key) {
     TargetKind kind = plan.columns[k].type.kind;
-    if (!IntegerKind(kind) && kind != TargetKind::kText && kind != TargetKind::kVarchar) return false;
+    if (!IsIntegerKind(kind) && kind != TargetKind::kText && kind != TargetKind::kVarchar) return false;
   }
   return true;
 }
@@ -100,7 +96,7 @@ KeyScan ScanKeyRanges(SqliteDb& db, const TablePlan& plan, const ReadLimits& lim
     stmt.Reset();
     for (size_t i = 0; started && i < plan.key.size(); ++i) {
       int index = static_cast<int>(i) + 2;
-      IntegerKind(plan.columns[plan.key[i]].type.kind) ? stmt.Bind(index, last_int[i])
+      IsIntegerKind(plan.columns[plan.key[i]].type.kind) ? stmt.Bind(index, last_int[i])
                                                        : stmt.Bind(index, std::string_view(last_text[i]));
     }
     stmt.Bind(1, static_cast<int64_t>(limits.max_rows));

@@ -102,6 +102,19 @@ SourceValue SourceValueOf(const SqliteStmt& stmt, int col) {
   return v;
 }
 
+void BindKeyValues(SqliteStmt& stmt, const std::vector<KeyValue>& values, int first) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    int index = static_cast<int>(i) + first;
+    const KeyValue& v = values[i];
+    switch (v.kind) {
+      case KeyValue::kNull: stmt.BindNull(index); break;
+      case KeyValue::kInteger: stmt.Bind(index, v.integer); break;
+      case KeyValue::kReal: stmt.BindDouble(index, v.real); break;
+      case KeyValue::kText: stmt.Bind(index, std::string_view(v.text)); break;
+    }
+  }
+}
+
 std::string_view SourceBatch::Lines(size_t first, size_t last) const {
   size_t from = line_starts[first];
   size_t to = last < line_starts.size() ? line_starts[last] : copy_data.size();
@@ -249,16 +262,7 @@ void TableReader::BindKey(SqliteStmt& stmt, const std::string& key_json, int fir
     throw InternalError(fmt::format("key {} does not match the key of table {}", key_json, plan_.name));
   }
   stmt.Reset();
-  for (size_t i = 0; i < values.size(); ++i) {
-    int index = static_cast<int>(i) + first;
-    const KeyValue& v = values[i];
-    switch (v.kind) {
-      case KeyValue::kNull: stmt.BindNull(index); break;
-      case KeyValue::kInteger: stmt.Bind(index, v.integer); break;
-      case KeyValue::kReal: stmt.BindDouble(index, v.real); break;
-      case KeyValue::kText: stmt.Bind(index, std::string_view(v.text)); break;
-    }
-  }
+  BindKeyValues(stmt, values, first);
 }
 
 SourceBatch TableReader::ReadByKey(const std::string& key_json) {

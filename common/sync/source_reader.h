@@ -18,12 +18,16 @@
 #include <vector>
 
 #include "common/sqlite/db.h"
+#include "common/sync/key_json.h"
 #include "common/sync/table_plan.h"
 
 namespace tenantsync {
 
 // Column `col` of the current row as the converter takes it.
 SourceValue SourceValueOf(const SqliteStmt& stmt, int col);
+
+// Binds a key's values (ParseKeyJson) to ?first, ?first+1, ...
+void BindKeyValues(SqliteStmt& stmt, const std::vector<KeyValue>& values, int first);
 
 struct RejectedRow {
   std::string key_json;    // JSON array of the key values

@@ -8,10 +8,6 @@
 namespace tenantsync {
 namespace {
 
-bool IsIntegerKind(TargetKind kind) {
-  return kind == TargetKind::kInt16 || kind == TargetKind::kInt32 || kind == TargetKind::kInt64;
-}
-
 // Returns "" when the table can be planned, else why not.
 std::string PlanTable(const SourceTable& source, const TargetTable& target, const TableConfig& settings,
                       DriftReport& drift, TablePlan& plan) {

@@ -1,10 +1,11 @@
-// PropagateDeletes and RecheckCascaded (table_sync.h): the set of source
-// keys, each with its rowid, is streamed into a temporary table. Target rows
-// whose key is not in it are deleted, in one transaction, unless that would
-// delete more than the brake allows; source rows whose key is not in the
-// target after a cascade are written again.
+// PropagateDeletes, RecheckCascaded and CheckKeyRanges (table_sync.h): the
+// source keys, each with its rowid, are streamed into a temporary table.
+// Target rows whose key is not in it are marked in another, and deleted in
+// short fenced transactions, unless that would delete more than the brake
+// allows; source rows whose key is not in the target are written again.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -148,16 +149,17 @@ SourceKeys CreateKeysTable(SyncContext& ctx, const TablePlan& plan, bool positio
   return out;
 }
 
-// Drops pg_temp.tenantsync_keys at the end of the caller's scope: the keys
-// outlive the transactions they are loaded in.
+// Drops pg_temp.tenantsync_keys and pg_temp.tenantsync_doomed at the end of
+// the caller's scope: they outlive the transactions they are filled and used
+// in.
 class KeysTableScope {
  public:
   explicit KeysTableScope(PgConn& conn) : conn_(conn) {}
   ~KeysTableScope() {
     try {
-      conn_.Exec("DROP TABLE IF EXISTS pg_temp.tenantsync_keys");
+      conn_.Exec("DROP TABLE IF EXISTS pg_temp.tenantsync_keys, pg_temp.tenantsync_doomed");
     } catch (const std::exception&) {
-      // A lost connection took the table with it.
+      // A lost connection took the tables with it.
     }
   }
   KeysTableScope(const KeysTableScope&) = delete;
@@ -266,7 +268,7 @@ bool AppendKeyFields(const TablePlan& plan, const std::string& key_json, std::st
 }
 
 // pg_temp.tenantsync_keys holding the given source keys (key JSON as the
-// position), indexed.
+// position), indexed. Only temporary rows: needs no fence.
 SourceKeys LoadKeys(SyncContext& ctx, const TablePlan& plan, const std::vector<std::string>& key_jsons) {
   PgConn& conn = ctx.conn;
   SourceKeys keys = CreateKeysTable(ctx, plan, true);
@@ -304,26 +306,21 @@ bool KeysSortBytewise(PgConn& conn, const std::string& table, const TablePlan& p
              .Get(0, 0) == "t";
 }
 
-// pg_temp.tenantsync_doomed: the key columns of the target rows within the
-// changed intervals whose key is not among `keys` (the intervals' source
-// keys). The intervals are one OR of row-value ranges, their bounds
-// parameters; compared bytewise, as SQLite orders keys (with a collation
-// that is not bytewise, by COLLATE "C", which cannot use the index).
-// Returns the condition "target row t is one of them".
-std::string MarkDoomed(SyncContext& ctx, const TablePlan& plan, const std::vector<KeyInterval>& intervals,
-                       const SourceKeys& keys) {
+// The condition "target row t lies within one of the intervals": one OR of
+// row-value ranges, their bounds appended to `params`; compared bytewise, as
+// SQLite orders keys (with a collation that is not bytewise, by COLLATE "C",
+// which cannot use the index).
+std::string WithinIntervals(SyncContext& ctx, const TablePlan& plan, const std::vector<KeyInterval>& intervals,
+                            std::vector<PgParam>& params) {
   PgConn& conn = ctx.conn;
-  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
-  bool bytewise = KeysSortBytewise(conn, table, plan);
-  std::string row, match;
+  bool bytewise = KeysSortBytewise(conn, conn.QuoteQualified(ctx.schema, plan.name), plan);
+  std::string row;
   for (size_t i = 0; i < plan.key.size(); ++i) {
     const ColumnPlan& c = plan.columns[plan.key[i]];
-    std::string q = conn.QuoteIdentifier(c.name);
     bool text = c.type.kind == TargetKind::kText || c.type.kind == TargetKind::kVarchar;
-    row += fmt::format("{}t.{}{}", i > 0 ? ", " : "", q, text && !bytewise ? " COLLATE \"C\"" : "");
-    match += fmt::format("{}d.{} = t.{}", i > 0 ? " AND " : "", q, q);
+    row += fmt::format("{}t.{}{}", i > 0 ? ", " : "", conn.QuoteIdentifier(c.name),
+                       text && !bytewise ? " COLLATE \"C\"" : "");
   }
-  std::vector<PgParam> params;
   auto bound = [&](const std::string& key_json) {
     std::string out;
     std::vector<KeyValue> values = ParseKeyJson(key_json);
@@ -343,10 +340,66 @@ std::string MarkDoomed(SyncContext& ctx, const TablePlan& plan, const std::vecto
     }
     within += fmt::format("{}({})", within.empty() ? "" : " OR ", one.empty() ? "true" : one);
   }
-  conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_doomed ON COMMIT DROP AS SELECT {} FROM {} t WHERE ({}) AND {}",
-                        keys.columns, table, within, keys.doomed),
-            params);
-  return fmt::format("EXISTS (SELECT 1 FROM pg_temp.tenantsync_doomed d WHERE {})", match);
+  return fmt::format("({})", within);
+}
+
+// pg_temp.tenantsync_doomed: the key columns of the target rows (alias t)
+// where `where` holds, numbered 1, 2, ... in the column keys.position. One
+// read of the target, in a transaction of its own that writes only the
+// temporary table (no fence): the deletes then find their rows by key.
+// Returns how many.
+long MarkDoomed(SyncContext& ctx, const TablePlan& plan, const SourceKeys& keys, const std::string& where,
+                const std::vector<PgParam>& params = {}) {
+  PgConn& conn = ctx.conn;
+  PgTxn txn(conn, ctx.txn);
+  conn.Exec("DROP TABLE IF EXISTS pg_temp.tenantsync_doomed");
+  long count = conn.Exec(fmt::format("CREATE TEMP TABLE tenantsync_doomed AS SELECT {}, row_number() OVER () AS {}"
+                                     " FROM {} t WHERE {}",
+                                     keys.columns, keys.position, conn.QuoteQualified(ctx.schema, plan.name), where),
+                         params)
+                   .Affected();
+  if (count > 0) {
+    conn.Exec(fmt::format("CREATE INDEX ON pg_temp.tenantsync_doomed ({})", keys.position));
+    conn.Exec("ANALYZE pg_temp.tenantsync_doomed");
+  }
+  txn.Commit();  // temporary rows only: a dry run keeps them too
+  return count;
+}
+
+// Deletes the `count` target rows in pg_temp.tenantsync_doomed, logging
+// edited ones first, in fenced transactions of at most 10 000 rows each: a
+// large delete never keeps the lease unrenewed for longer than one of them.
+// Each batch finds its rows through the target's key. Under --dry-run every
+// batch rolls back.
+void DeleteDoomed(SyncContext& ctx, const TablePlan& plan, const SourceKeys& keys, long count, TableReport& report) {
+  PgConn& conn = ctx.conn;
+  std::string match;
+  for (size_t k : plan.key) {
+    std::string q = conn.QuoteIdentifier(plan.columns[k].name);
+    match += fmt::format(" AND d.{} = t.{}", q, q);
+  }
+  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
+  long batch = static_cast<long>(std::clamp<size_t>(ctx.limits.max_rows, 1, 10'000));
+  for (long done = 0; done < count; done += batch) {
+    std::string doomed = fmt::format("EXISTS (SELECT 1 FROM pg_temp.tenantsync_doomed d WHERE d.{} > {} AND d.{} <= {}{})",
+                                     keys.position, done, keys.position, done + batch, match);
+    PgTxn txn(conn, ctx.txn);
+    if (ctx.fence) ctx.fence(conn);
+    if (plan.settings.detect_conflicts) report.conflicts["source_applied"] += LogEditedDeletes(ctx, plan, doomed);
+    report.counts.rows_deleted += conn.Exec(fmt::format("DELETE FROM {} t WHERE {}", table, doomed)).Affected();
+    if (!ctx.dry_run) txn.Commit();
+  }
+}
+
+// The delete brake: empty when deleting `to_delete` of `total` rows is
+// allowed, else why not.
+std::string DeleteBrake(const SyncConfig& config, long to_delete, long total) {
+  double share = total > 0 ? static_cast<double>(to_delete) / static_cast<double>(total) : 0;
+  if (share <= config.max_delete_share || to_delete < config.delete_brake_min_rows) return "";
+  return fmt::format(
+      "would delete {} of {} rows ({:.0f}%), more than max_delete_share {:.0f}%: refused (a wiped or replaced "
+      "tenant file?)",
+      to_delete, total, share * 100, config.max_delete_share * 100);
 }
 
 }  // namespace
@@ -354,28 +407,14 @@ std::string MarkDoomed(SyncContext& ctx, const TablePlan& plan, const std::vecto
 void PropagateDeletes(SyncContext& ctx, const TablePlan& plan, TableReport& report) {
   if (plan.settings.deletes != DeletePolicy::kPropagate) return;
   PgConn& conn = ctx.conn;
-  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
   KeysTableScope scope(conn);
-  std::string doomed = LoadSourceKeys(ctx, plan).doomed;
-  PgTxn txn(conn, ctx.txn);
-  if (ctx.fence) ctx.fence(conn);
-  PgResult counts = conn.ExecOneRow(
-      fmt::format("SELECT count(*) FILTER (WHERE {}), count(*) FROM {} t", doomed, table));
-  long to_delete = std::stol(std::string(counts.Get(0, 0)));
-  long total = std::stol(std::string(counts.Get(0, 1)));
+  SourceKeys keys = LoadSourceKeys(ctx, plan);
+  long to_delete = MarkDoomed(ctx, plan, keys, keys.doomed);
   if (to_delete == 0) return;
-
-  double share = static_cast<double>(to_delete) / static_cast<double>(total);
-  if (share > ctx.config.sync.max_delete_share && to_delete >= ctx.config.sync.delete_brake_min_rows) {
-    report.delete_brake = fmt::format(
-        "would delete {} of {} rows ({:.0f}%), more than max_delete_share {:.0f}%: refused (a wiped or replaced "
-        "tenant file?)",
-        to_delete, total, share * 100, ctx.config.sync.max_delete_share * 100);
-    return;
-  }
-  if (plan.settings.detect_conflicts) report.conflicts["source_applied"] += LogEditedDeletes(ctx, plan, doomed);
-  report.counts.rows_deleted += conn.Exec(fmt::format("DELETE FROM {} t WHERE {}", table, doomed)).Affected();
-  if (!ctx.dry_run) txn.Commit();
+  long total = std::stol(std::string(
+      conn.ExecOneRow(fmt::format("SELECT count(*) FROM {}", conn.QuoteQualified(ctx.schema, plan.name))).Get(0, 0)));
+  report.delete_brake = DeleteBrake(ctx.config.sync, to_delete, total);
+  if (report.delete_brake.empty()) DeleteDoomed(ctx, plan, keys, to_delete, report);
 }
 
 JobCounts RecheckCascaded(SyncContext& ctx, const TablePlan& plan, TableReport& report) {
@@ -431,38 +470,27 @@ void CheckKeyRanges(SyncContext& ctx, const TablePlan& plan, TableReport& report
   }
 
   PgConn& conn = ctx.conn;
-  std::string table = conn.QuoteQualified(ctx.schema, plan.name);
   KeysTableScope scope(conn);
-  SourceKeys all_keys;
-  if (comparing && whole) all_keys = LoadSourceKeys(ctx, plan);
-  PgTxn txn(conn, ctx.txn);
-  if (ctx.fence) ctx.fence(conn);
+  SourceKeys keys;
   if (comparing) {
-    SourceKeys keys = whole ? all_keys : LoadKeys(ctx, plan, scan.changed_keys);
-    std::string doomed = whole ? keys.doomed : MarkDoomed(ctx, plan, scan.changed, keys);
+    keys = whole ? LoadSourceKeys(ctx, plan) : LoadKeys(ctx, plan, scan.changed_keys);
     // Deleted: target rows within the changed ranges whose key the source
     // no longer has; behind the same brake as the reconcile's deletes.
-    long to_delete = std::stol(std::string(
-        conn.ExecOneRow(fmt::format("SELECT count(*) FROM {} t WHERE {}", table, doomed)).Get(0, 0)));
-    long total = scan.rows + to_delete;
-    double share = total > 0 ? static_cast<double>(to_delete) / static_cast<double>(total) : 0;
-    if (share > ctx.config.sync.max_delete_share && to_delete >= ctx.config.sync.delete_brake_min_rows) {
-      report.delete_brake = fmt::format(
-          "would delete {} of {} rows ({:.0f}%), more than max_delete_share {:.0f}%: refused (a wiped or replaced "
-          "tenant file?)",
-          to_delete, total, share * 100, ctx.config.sync.max_delete_share * 100);
-      return;  // rolls back; the ranges stay as saved, so the next run looks again
-    }
-    if (to_delete > 0) {
-      if (plan.settings.detect_conflicts) report.conflicts["source_applied"] += LogEditedDeletes(ctx, plan, doomed);
-      report.counts.rows_deleted += conn.Exec(fmt::format("DELETE FROM {} t WHERE {}", table, doomed)).Affected();
-    }
-    // Missing: source keys the target lacks (a row inserted with an old
-    // change value under a reused rowid, or into a WITHOUT ROWID table).
-    report.counts += WriteMissing(ctx, plan, keys, "", report.conflicts);
+    std::vector<PgParam> params;
+    long to_delete = MarkDoomed(
+        ctx, plan, keys, whole ? keys.doomed : WithinIntervals(ctx, plan, scan.changed, params) + " AND " + keys.doomed,
+        params);
+    report.delete_brake = DeleteBrake(ctx.config.sync, to_delete, scan.rows + to_delete);
+    if (!report.delete_brake.empty()) return;  // the ranges stay as saved, so the next run looks again
+    DeleteDoomed(ctx, plan, keys, to_delete, report);
     Log(LogLevel::kDebug, "table={}: changed key ranges compared{} in {} ms: {} deleted", plan.name,
         whole ? " (all keys)" : "", ms(), to_delete);
   }
+  PgTxn txn(conn, ctx.txn);
+  if (ctx.fence) ctx.fence(conn);
+  // Missing: source keys the target lacks (a row inserted with an old change
+  // value under a reused rowid, or into a WITHOUT ROWID table).
+  if (comparing) report.counts += WriteMissing(ctx, plan, keys, "", report.conflicts);
   conn.Exec("UPDATE sync_metadata.sync_progress SET key_ranges = $3 WHERE deployment_id = $1::bigint"
             " AND table_name = $2",
             {std::to_string(ctx.deployment_id), plan.name, ranges});

@@ -413,6 +413,31 @@ TEST_P(SyncRunTest, DeleteBrakeRefusesToEmptyATable) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.message"), "4");
 }
 
+// Deletes are made in fenced transactions of at most a batch each (so a large
+// one never keeps the lease unrenewed), by the reconcile and by an ordinary
+// tick alike: every doomed row goes, whatever the batch boundaries.
+TEST_P(SyncRunTest, DeletesLargerThanABatchLandWhole) {
+  ExecSqlite(R"sql(
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+    INSERT INTO message SELECT printf('m%03d', i), 'x', 1, 1 FROM n;
+  )sql");
+  std::string small = "[sync]\nbatch_rows = 10\n";
+  ASSERT_EQ(Sync({}, small), ExitCode::kOk);
+  ASSERT_EQ(Sync({}, small), ExitCode::kOk);  // saves the key ranges
+  ExecSqlite("DELETE FROM message WHERE rowid % 3 = 0");  // 33 rows: four batches
+  RunOptions full;
+  full.full = true;
+  ASSERT_EQ(Sync(full, small), ExitCode::kOk);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM client_acme.message"), "67");
+  ExecSqlite("DELETE FROM message WHERE rowid % 5 = 1");  // 14 more, on an ordinary tick
+  ASSERT_EQ(Sync({}, small), ExitCode::kOk);
+  std::string kept;
+  for (int i = 1; i <= 100; ++i) {
+    if (i % 3 != 0 && i % 5 != 1) kept += fmt::format("{}m{:03}", kept.empty() ? "" : ",", i);
+  }
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY id) FROM client_acme.message"), kept);
+}
+
 // Under systemd there is no terminal: a long copy says how far it is in the
 // journal, with the table, rows, MB, rate and rowid position, at most once
 // per period (30 s by default; every batch here).
